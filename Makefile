@@ -1,0 +1,57 @@
+# The course's two commands are `make lab` and `make test`; everything else serves them.
+# Python 3.11 is the supported interpreter; override with `make PYTHON=/path/to/python3.11 ...`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# pygame's SDL wants a display it does not need for rgb_array frames
+export SDL_VIDEODRIVER := dummy
+# pytest's -n: two workers on a two-core laptop; nbval keeps each notebook on one worker
+JOBS ?= 2
+
+.PHONY: setup lab test test-unit test-notebooks test-learning notebooks exercises lock bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; print(f"Python {v[0]}.{v[1]}") ; \
+	    sys.exit(0 if v >= (3, 11) else "rlcourse needs Python 3.11 or newer: make PYTHON=/path/to/python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+	@echo "Set-up done: $(VENV) holds the pinned stack. Check it with: $(BIN)/rlcourse doctor"
+
+lab: setup
+	$(BIN)/jupyter lab --notebook-dir=. notebooks/00_start_here.ipynb
+
+test: setup
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests notebooks exercises \
+	    --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
+	    --nbval-cell-timeout 600
+
+test-unit: setup
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests -m "not learning"
+
+test-learning: setup
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests -m learning
+
+test-notebooks: setup
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile notebooks exercises \
+	    --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+# Re-execute notebooks in place and store their outputs: make notebooks NB="notebooks/02_*.ipynb"
+NB ?= notebooks/*.ipynb
+notebooks: setup
+	$(BIN)/python tools/execute_notebooks.py $(NB)
+
+lock:
+	rm -rf /tmp/rlcourse-lock && $(PYTHON) -m venv /tmp/rlcourse-lock
+	/tmp/rlcourse-lock/bin/pip install --quiet -e '.[dev]'
+	/tmp/rlcourse-lock/bin/pip freeze --exclude-editable | sed 's/+cpu$$//' > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+
+bench: setup
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -1,0 +1,58 @@
+"""Small networks and target-network updates (chapters 01, 03, 04, 05, 06).
+
+The target-network updates live here because DQN and DDPG share them:
+
+* hard update (DQN): θ⁻ ← θ every C steps;
+* soft update (DDPG, optionally DQN): θ⁻ ← τ θ + (1 − τ) θ⁻ every step, where ``tau`` is the
+  weight of the **online** network (Spinning Up's ``polyak`` is 1 − τ).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+from torch import nn
+
+
+def mlp(in_dim: int, out_dim: int, hidden: Sequence[int] = (64, 64),
+        activation: type[nn.Module] = nn.ReLU, output_activation: type[nn.Module] | None = None) -> nn.Sequential:
+    """A multilayer perceptron ``in_dim → hidden... → out_dim`` as an ``nn.Sequential``.
+
+    Example:
+        >>> net = mlp(4, 2, hidden=(32,))
+        >>> net(torch.zeros(5, 4)).shape
+        torch.Size([5, 2])
+    """
+    layers: list[nn.Module] = []
+    sizes = [in_dim, *hidden]
+    for a, b in zip(sizes[:-1], sizes[1:]):
+        layers += [nn.Linear(a, b), activation()]
+    layers.append(nn.Linear(sizes[-1], out_dim))
+    if output_activation is not None:
+        layers.append(output_activation())
+    return nn.Sequential(*layers)
+
+
+@torch.no_grad()
+def hard_update(target: nn.Module, online: nn.Module) -> None:
+    """θ⁻ ← θ: copy the online network's parameters into the target network."""
+    target.load_state_dict(online.state_dict())
+
+
+@torch.no_grad()
+def soft_update(target: nn.Module, online: nn.Module, tau: float) -> None:
+    """θ⁻ ← τ θ + (1 − τ) θ⁻, with ``tau`` the weight of the online network (0 < τ ≤ 1)."""
+    if not 0.0 < tau <= 1.0:
+        raise ValueError(f"tau must be in (0, 1], got {tau}")
+    for target_param, param in zip(target.parameters(), online.parameters()):
+        target_param.lerp_(param, tau)  # target + tau * (online - target)
+
+
+def select_device(prefer: str = "auto") -> torch.device:
+    """``"auto"`` gives CUDA when available, else CPU; ``"cpu"`` or ``"cuda"`` force one."""
+    if prefer == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if prefer == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' was asked for but torch sees no CUDA GPU; use 'auto' or 'cpu'")
+    return torch.device(prefer)

@@ -1,0 +1,81 @@
+"""The install stays reproducible: pins agree across pyproject.toml, constraints.txt and environment.yml."""
+
+import re
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: conda-forge name -> PyPI name, where they differ
+CONDA_TO_PYPI = {"pytorch-cpu": "torch", "matplotlib-base": "matplotlib"}
+#: conda-only packages with no counterpart in the package metadata
+CONDA_ONLY = {"python", "pip", "gymnasium-classic_control"}
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def metadata_pins() -> dict[str, str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requirements = project["dependencies"] + [r for extra in project["optional-dependencies"].values()
+                                              for r in extra]
+    pins = {}
+    for requirement in requirements:
+        name, _, version = requirement.partition("==")
+        assert version, f"pyproject.toml: {requirement!r} is not pinned with =="
+        pins[_normalise(name)] = version.strip()
+    return pins
+
+
+def conda_pins() -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / "environment.yml").read_text().splitlines():
+        match = re.match(r"^\s+-\s+([A-Za-z0-9_.-]+)=([^=\s]+)\s*$", line)
+        if match:
+            name, version = match.groups()
+            if name not in CONDA_ONLY:
+                pins[_normalise(CONDA_TO_PYPI.get(name, name))] = version
+    return pins
+
+
+def constraint_pins() -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            pins[_normalise(name)] = version
+    return pins
+
+
+def test_environment_yml_matches_package_metadata():
+    assert conda_pins() == metadata_pins()
+
+
+def test_conda_env_has_classic_control_without_pip_extra():
+    entries = [line for line in (ROOT / "environment.yml").read_text().splitlines()
+               if line.lstrip().startswith("- ")]
+    assert any("gymnasium-classic_control" in line for line in entries)
+    # gymnasium[classic-control] from pip would bring pygame-ce over conda's pygame
+    assert not any("[classic" in line for line in entries)
+    assert not any("classic" in name for name in metadata_pins())
+
+
+def test_every_direct_dependency_is_in_the_constraints_at_the_same_version():
+    constraints = constraint_pins()
+    for name, version in metadata_pins().items():
+        assert constraints.get(name) == version, f"{name}: pyproject {version}, constraints {constraints.get(name)}"
+
+
+def test_torch_is_pinned_to_the_cpu_wheel_version_everywhere():
+    # an unpinned torch (or a range admitting a newer release) makes pip fetch a multi-GB CUDA build
+    assert metadata_pins()["torch"] == "2.13.0"
+    assert constraint_pins()["torch"] == "2.13.0"
+    assert conda_pins()["torch"] == "2.13.0"
+
+
+def test_ci_runs_make_test_and_nothing_else():
+    commands = [line for line in (ROOT / ".ci/run").read_text().splitlines()
+                if line.strip() and not line.startswith("#")]
+    assert commands[-1] == "make test"
+    assert all(c.startswith(("set ", "cd ", "make test")) for c in commands), commands
