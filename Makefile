@@ -50,8 +50,11 @@ lock:
 	/tmp/rlcourse-lock/bin/pip freeze --exclude-editable | sed 's/+cpu$$//' > constraints.txt.new
 	mv constraints.txt.new constraints.txt
 
+# Our DQN and DDPG beside Stable-Baselines3 with RL Zoo's tuned hyperparameters, same seeds, one run.
 bench: setup
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python -m pip install --quiet -c constraints.txt -r benchmarks/requirements.txt
+	$(BIN)/python benchmarks/bench_dqn.py
+	$(BIN)/python benchmarks/bench_ddpg.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts
