@@ -9,7 +9,7 @@ export SDL_VIDEODRIVER := dummy
 # pytest's -n: two workers on a two-core laptop; nbval keeps each notebook on one worker
 JOBS ?= 2
 
-.PHONY: setup lab test test-unit test-notebooks test-learning notebooks exercises lock bench clean
+.PHONY: setup browser lab test test-unit test-notebooks test-learning notebooks exercises lock bench clean
 
 setup: $(STAMP)
 
@@ -24,7 +24,22 @@ $(STAMP): pyproject.toml constraints.txt
 lab: setup
 	$(BIN)/jupyter lab --notebook-dir=. notebooks/00_start_here.ipynb
 
-test: setup
+# The browser test (tests/test_browser*.py) drives Debian's chromium through Playwright; Playwright's
+# own browser download does not work here. Installed with apt when missing (root, or sudo without a
+# password); otherwise the message says what to do, and the browser tests skip (fail under CI).
+CHROMIUM := /usr/bin/chromium
+browser:
+	@if [ -x $(CHROMIUM) ]; then echo "Browser for the browser test: $(CHROMIUM)"; \
+	elif command -v apt-get >/dev/null 2>&1 && { [ "$$(id -u)" = 0 ] || sudo -n true 2>/dev/null; }; then \
+	    SUDO=$$([ "$$(id -u)" = 0 ] || echo "sudo -n"); echo "Installing chromium for the browser test (apt-get)"; \
+	    $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	        --no-install-recommends chromium fonts-liberation >/dev/null && echo "Installed $(CHROMIUM)"; \
+	else echo "The browser test needs Chromium at $(CHROMIUM), and apt-get with root rights is not available" \
+	    "to install it. On Debian/Ubuntu run: sudo apt-get install --no-install-recommends chromium" \
+	    "fonts-liberation. Without it the browser tests are skipped (and fail in CI)." >&2; \
+	    [ -z "$$CI" ]; fi
+
+test: setup browser
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests notebooks exercises \
 	    --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	    --nbval-cell-timeout 600
