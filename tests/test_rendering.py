@@ -12,7 +12,7 @@ import pytest
 
 from rlcourse.envs import UnknownEnvError, make_env, rollout
 from rlcourse.rendering import (VIDEO_BUDGET_BYTES, encode_mp4, episode_frames, episode_video,
-                                fit_budget, stored_size)
+                                fit_budget, rgb_to_yuv420, stored_size)
 
 
 def balance(obs):
@@ -87,6 +87,47 @@ def test_the_same_episode_gives_the_same_bytes():
     first = episode_video("CartPole-v1", balance, seed=1, max_steps=60)
     second = episode_video("CartPole-v1", balance, seed=1, max_steps=60)
     assert embedded_mp4(first) == embedded_mp4(second)
+
+
+def moving_square(n_frames=12, height=48, width=64):
+    """A red square sliding over a grey-blue gradient: small, synthetic, the same everywhere."""
+    frames = np.zeros((n_frames, height, width, 3), np.uint8)
+    frames[..., 1] = np.linspace(0, 200, width, dtype=np.uint8)
+    frames[..., 2] = 120
+    for t in range(n_frames):
+        frames[t, 10:26, 4 * t:4 * t + 16] = (230, 20, 20)
+    return frames
+
+
+def _encode_on_cpus(cpus: set[int]) -> str:
+    """sha256 of a video encoded in a fresh process that may use only ``cpus``."""
+    code = ("import hashlib, sys; sys.path.insert(0, sys.argv[1]); "
+            "from test_rendering import moving_square; from rlcourse.rendering import encode_mp4; "
+            "print(hashlib.sha256(encode_mp4(moving_square(40, 96, 128))).hexdigest())")
+    result = subprocess.run([sys.executable, "-c", code, os.path.dirname(__file__)],
+                            preexec_fn=lambda: os.sched_setaffinity(0, cpus),
+                            capture_output=True, text=True, timeout=120, check=True)
+    return result.stdout.strip()
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,
+                    reason="needs Linux and two CPUs")
+def test_the_bytes_do_not_depend_on_the_number_of_cores():
+    # x264 picks its thread count from the cores it may use, and the bitstream follows the thread
+    # count; a stored video must not change on a machine with more cores, so x264 gets one thread
+    cpus = sorted(os.sched_getaffinity(0))
+    assert _encode_on_cpus({cpus[0]}) == _encode_on_cpus(set(cpus))
+
+
+def test_colour_conversion_matches_bt601_by_hand():
+    frame = np.zeros((2, 4, 3), np.uint8)
+    frame[:, :2] = (255, 0, 0)  # a red 2x2 block beside a white one
+    frame[:, 2:] = 255
+    y, u, v = rgb_to_yuv420(frame)
+    # Y = 16 + (66 R + 129 G + 25 B + 128) / 256; U, V from the block's mean colour
+    np.testing.assert_array_equal(y, [[82, 82, 235, 235], [82, 82, 235, 235]])
+    np.testing.assert_array_equal(u, [[90, 128]])
+    np.testing.assert_array_equal(v, [[240, 128]])
 
 
 def test_encoding_keeps_the_frames_and_their_size():
