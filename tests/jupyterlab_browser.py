@@ -94,6 +94,7 @@ class JupyterLab:
                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
                "SDL_VIDEODRIVER": "dummy",
                "RLCOURSE_PROGRESS": "1"}  # progress bars are widgets to check, not noise here
+        self._log_file = self.log_path.open("w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
              f"--port={self.port}", "--ServerApp.port_retries=0",
@@ -101,7 +102,7 @@ class JupyterLab:
              f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={workdir / 'ws'}",
              "--LabApp.expose_app_in_browser=True",
              *(["--allow-root"] if os.geteuid() == 0 else [])],  # containers and CI run as root
-            cwd=root, env=env, stdout=self.log_path.open("w"), stderr=subprocess.STDOUT)
+            cwd=root, env=env, stdout=self._log_file, stderr=subprocess.STDOUT)
         self._wait_ready()
 
     def _wait_ready(self, timeout: float = 90.0) -> None:
@@ -157,6 +158,7 @@ class JupyterLab:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self._log_file.close()
 
 
 @dataclass
@@ -316,7 +318,7 @@ def _wait_changed(cell, before: str, timeout_s: float) -> bool:
 
 
 def _interact(page, cell, index: int, report: NotebookReport) -> bool:
-    """Change each slider, dropdown, checkbox and toggle button once; record what happened.
+    """Change each slider and dropdown, and the first checkbox, toggle and radio button; record it.
 
     Returns True when at least one widget took a new value.
     """
@@ -357,7 +359,8 @@ def _interact(page, cell, index: int, report: NotebookReport) -> bool:
             report.interactions.append(f"cell {index}: dropdown {k} {before!r} -> {after!r}")
             changed_any = True
     for kind, selector in (("checkbox", ".widget-checkbox input[type=checkbox]:not([disabled])"),
-                           ("toggle button", ".widget-toggle-button:not(.mod-active):not([disabled])")):
+                           ("toggle button", ".widget-toggle-button:not(.mod-active):not([disabled])"),
+                           ("radio button", ".widget-radio-box input[type=radio]:not(:checked)")):
         boxes = cell.locator(selector)
         if not boxes.count():
             continue
