@@ -174,12 +174,14 @@ class NotebookReport:
     broken_widgets: list[str] = field(default_factory=list)
     unresponsive: list[str] = field(default_factory=list)
     interactions: list[str] = field(default_factory=list)
+    videos: list[str] = field(default_factory=list)
+    broken_videos: list[str] = field(default_factory=list)
     screenshots: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
 
     def problems(self) -> list[str]:
         found = [f"cell {i} never ran (an earlier cell failed or the run stopped)" for i in self.not_run]
-        return self.errors + found + self.broken_widgets + self.unresponsive
+        return self.errors + found + self.broken_widgets + self.unresponsive + self.broken_videos
 
 
 # JavaScript run in the page: the notebook's state as JupyterLab's own model holds it.
@@ -294,6 +296,27 @@ def _wait_idle(page, timeout_s: float = 60) -> None:
           and _state(page)["kernel"] == "idle", timeout_s)
 
 
+_VIDEOS_JS = """(panel) => [...panel.querySelectorAll('.jp-OutputArea-output video')].map(v => ({
+  cell: [...panel.querySelectorAll('.jp-Notebook .jp-Cell')].indexOf(v.closest('.jp-Cell')),
+  ready: v.readyState, duration: v.duration, width: v.videoWidth, height: v.videoHeight,
+  error: v.error ? v.error.message || String(v.error.code) : null}))"""
+
+
+def _check_videos(page, panel: str, report: NotebookReport, timeout_s: float = 20) -> None:
+    """Every video in an output is decoded by the browser: it has a size and a duration."""
+    root = page.locator(f"[id='{panel}']")
+    # HAVE_CURRENT_DATA (2): the first frame is decoded
+    _poll(lambda: all(v["ready"] >= 2 or v["error"] for v in root.evaluate(_VIDEOS_JS)), timeout_s)
+    for video in root.evaluate(_VIDEOS_JS):
+        where = f"cell {video['cell']}: video"
+        if video["ready"] >= 2 and video["width"] > 0 and video["duration"] > 0:
+            report.videos.append(f"{where} {video['width']}x{video['height']}, "
+                                 f"{video['duration']:.1f} s")
+        else:
+            report.broken_videos.append(f"{where} does not play (readyState {video['ready']}, "
+                                        f"error {video['error']})")
+
+
 def _watched_content(cell) -> str | None:
     """What a widget's change should redraw: Output widgets, images, Image/HTML/Label widgets.
 
@@ -392,7 +415,7 @@ def _poll(predicate, timeout_s: float) -> bool:
 
 def run_notebook(browser, lab: JupyterLab, notebook: Path, *, base: Path = ROOT,
                  timeout_s: float = 1800) -> NotebookReport:
-    """Open a copy of ``notebook`` in a fresh page, run all cells, check errors and widgets.
+    """Open a copy of ``notebook`` in a fresh page, run all cells, check errors, widgets and videos.
 
     Screenshots (the page at the end, and each cell with widgets after its widgets were
     changed) and the report as JSON go to ``test-artifacts/browser/``.
@@ -421,6 +444,7 @@ def run_notebook(browser, lab: JupyterLab, notebook: Path, *, base: Path = ROOT,
         report.not_run = [i for i, cell in code if cell["count"] is None]
         _check_widgets(page, report, state, stem)
         panel = page.evaluate("window.jupyterapp.shell.currentWidget.id")
+        _check_videos(page, panel, report)
         page.locator(f"[id='{panel}'] .jp-Notebook .jp-Cell").last.scroll_into_view_if_needed()
     finally:
         path = ARTIFACTS / f"{stem}.png"

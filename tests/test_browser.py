@@ -22,6 +22,7 @@ def test_the_self_check_notebook_runs_and_its_widgets_respond(lab, browser):  # 
     report = run_notebook(browser, lab, SELF_CHECK)
     assert not report.problems(), format_problems(report)
     assert report.widgets == 3
+    assert report.videos == ["cell 8: video 600x400, 2.0 s"]  # 61 frames at 30 fps
     assert report.interactions == ["cell 3: slider 0 '2' -> '3'",
                                    "cell 5: dropdown 0 'CartPole-v1' -> 'Pendulum-v1'",
                                    "cell 5: checkbox clicked"]
