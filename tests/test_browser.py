@@ -29,8 +29,9 @@ def test_the_self_check_notebook_runs_and_its_widgets_respond(lab, browser):  # 
 
 
 def test_errors_in_cells_and_in_widget_callbacks_are_reported(lab, browser, tmp_path):  # noqa: F811
-    cells = [
+    cells = [nbformat.v4.new_code_cell(source) for source in [
         "import warnings\nimport ipywidgets as widgets\nwarnings.warn('a warning is no error')",
+        "raise ValueError('shown on purpose')",
         "def show(x=1):\n"
         "    if x > 1:\n"
         "        raise RuntimeError(f'the explorer broke at {x}')\n"
@@ -38,19 +39,19 @@ def test_errors_in_cells_and_in_widget_callbacks_are_reported(lab, browser, tmp_
         "widgets.interactive(show, x=widgets.IntSlider(value=1, min=0, max=3))",
         "1 / 0",
         "print('never runs: Run All stops at the error')",
-    ]
+    ]]
+    cells[1].metadata["tags"] = ["raises-exception"]  # an expected error: reported by no one
     notebook = tmp_path / "scratch" / "broken.ipynb"
     notebook.parent.mkdir()
-    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells]),
-                   notebook)
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), notebook)
     report = run_notebook(browser, lab, notebook, base=tmp_path, timeout_s=300)
     assert report.errors == [
-        "cell 2: ZeroDivisionError: division by zero",
-        "cell 1: after its widgets changed, an error shows in a widget's output: "
+        "cell 3: ZeroDivisionError: division by zero",
+        "cell 2: after its widgets changed, an error shows in a widget's output: "
         "RuntimeError: the explorer broke at 2",
     ]
-    assert report.not_run == [3]
-    assert report.interactions == ["cell 1: slider 0 '1' -> '2'"]
+    assert report.not_run == [4]
+    assert report.interactions == ["cell 2: slider 0 '1' -> '2'"]
 
 
 @pytest.mark.parametrize("notebook", notebooks_for(__name__), ids=lambda path: path.name)
