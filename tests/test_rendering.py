@@ -162,3 +162,30 @@ def test_videos_need_no_display():
                             timeout=120)
     assert result.returncode == 0, result.stderr
     assert int(result.stdout) > 1000
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+STORED_NOTEBOOKS = sorted(
+    os.path.relpath(os.path.join(folder, name), ROOT)
+    for top in ("notebooks", "exercises", "tests/browser") for folder, _, names in os.walk(os.path.join(ROOT, top))
+    for name in names if name.endswith(".ipynb") and ".ipynb_checkpoints" not in folder)
+
+
+def stored_videos(path: str) -> list[int]:
+    """Stored size (base64 characters) of each mp4 embedded in a notebook's outputs."""
+    import nbformat
+
+    sizes = []
+    for cell in nbformat.read(os.path.join(ROOT, path), as_version=4).cells:
+        for output in cell.get("outputs", []):
+            html = output.get("data", {}).get("text/html", "")
+            html = "".join(html) if isinstance(html, list) else html
+            sizes += [len(match) for match in re.findall(r"data:video/mp4;base64,([^\"']+)", html)]
+    return sizes
+
+
+@pytest.mark.parametrize("path", STORED_NOTEBOOKS)
+def test_every_video_stored_in_a_notebook_is_within_the_budget(path):
+    assert all(size <= VIDEO_BUDGET_BYTES for size in stored_videos(path)), (
+        f"{path}: stored videos of {stored_videos(path)} bytes; the budget is {VIDEO_BUDGET_BYTES} "
+        "(use rlcourse.rendering.episode_video, which keeps to it)")
