@@ -57,25 +57,3 @@ def test_in_a_notebook_the_bar_is_a_widget_whose_stored_text_is_the_same_every_r
     assert texts[0] == texts[1]
     assert texts[0].startswith("DQN CartPole-v1:   0%|")
 
-
-def sanitize(text: str) -> str:
-    """Apply tests/nbval_sanitize.cfg the way nbval does: each regex in file order."""
-    import configparser
-    import re
-    from pathlib import Path
-
-    config = configparser.ConfigParser()
-    config.read(Path(__file__).with_name("nbval_sanitize.cfg"))
-    for section in config.sections():
-        text = re.sub(config[section]["regex"], config[section]["replace"], text)
-    return text
-
-
-def test_text_bars_of_two_runs_read_the_same_once_sanitised():
-    # elapsed, remaining, rate (either way round) and postfix all vary from run to run
-    first = ("DQN CartPole-v1:  40%|####      | 400/1000 [00:12<00:18, 33.12step/s, eval return=21.5]\n"
-             "DQN CartPole-v1: 100%|##########| 1000/1000 [1:02:03<00:00, 1.23s/step, eval return=500]")
-    second = ("DQN CartPole-v1:  40%|####      | 400/1000 [00:09<00:14, 41.70step/s, eval return=21.5]\n"
-              "DQN CartPole-v1: 100%|##########| 1000/1000 [0:58:41<00:00, 2.04s/step, eval return=500]")
-    assert sanitize(first) == sanitize(second)
-    assert sanitize(first).splitlines()[0] == "DQN CartPole-v1:  40%|####      | 400/1000 [TQDM]"
