@@ -241,7 +241,8 @@ def episode_video(env_id: str, policy: Callable[[Any], Any], *, seed: int = 0, m
         policy: maps an observation to an action; pass the greedy policy.
         seed: the reset seed of the episode.
         max_steps: hard cap on the steps shown (at 30 fps, 500 steps play for 17 s).
-        fps: frames per second.
+        fps: frames per second; grid worlds (FrozenLake, Taxi, CliffWalking) read better at
+            ``fps=4``, the ``render_fps`` of their metadata.
         **env_kwargs: passed to ``gymnasium.make`` (e.g. ``is_slippery=False``).
 
     Returns:
