@@ -1,0 +1,101 @@
+"""Tests of rlcourse.envs: seeding, clear errors, the rollout step cap, held-out evaluation."""
+
+import random
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+
+from rlcourse.envs import (HELDOUT_SEED, UnknownEnvError, evaluate, make_env, random_policy,
+                           require_action_space, rollout, seed_everything)
+
+
+def test_seed_everything_reproduces_every_generator():
+    draws = []
+    for _ in range(2):
+        rng = seed_everything(7)
+        draws.append((random.random(), np.random.rand(), torch.rand(1).item(), rng.random()))
+    assert draws[0] == draws[1]
+
+
+def test_seed_everything_rejects_negative_seed():
+    with pytest.raises(ValueError, match="non-negative"):
+        seed_everything(-1)
+
+
+def test_make_env_seed_makes_action_samples_reproducible():
+    samples = []
+    for _ in range(2):
+        env = make_env("CartPole-v1", seed=3)
+        samples.append([int(env.action_space.sample()) for _ in range(20)])
+        env.close()
+    assert samples[0] == samples[1]
+
+
+def test_unknown_env_id_names_it_and_suggests_the_close_one():
+    with pytest.raises(UnknownEnvError) as info:
+        make_env("CartPol-v1")
+    assert "'CartPol-v1'" in str(info.value)
+    assert "'CartPole-v1'" in str(info.value)
+    assert isinstance(info.value, ValueError)
+
+
+def test_rollout_step_cap_stops_a_policy_that_never_ends():
+    env = make_env("CliffWalking-v1")  # no time limit; walking into the left wall never ends
+    assert env.spec.max_episode_steps is None
+    episode = rollout(env, lambda obs: 3, seed=0, max_steps=50)  # action 3 = left
+    assert episode.capped and not episode.terminated and not episode.truncated
+    assert episode.length == 50
+    assert episode.episode_return == -50.0  # -1 per step
+
+
+def test_rollout_reports_truncation_by_the_time_limit():
+    env = make_env("CartPole-v1")
+    episode = rollout(env, lambda obs: int(obs[2] + 0.5 * obs[3] > 0), seed=0)
+    assert episode.truncated and not episode.terminated and not episode.capped
+    assert episode.length == 500
+
+
+def test_evaluate_uses_held_out_seeds_and_summarises_returns():
+    env = make_env("FrozenLake-v1")
+    seeds = []
+    original_reset = env.reset
+
+    def recording_reset(*, seed=None, options=None):
+        seeds.append(seed)
+        return original_reset(seed=seed, options=options)
+
+    env.reset = recording_reset
+    result = evaluate(env, lambda obs: 2, episodes=5)
+    assert seeds == [HELDOUT_SEED + i for i in range(5)]
+    assert len(result.returns) == 5
+    assert result.mean_return == pytest.approx(np.mean(result.returns))
+    assert result.std_return == pytest.approx(np.std(result.returns))
+    record = result.to_dict()
+    assert record["episodes"] == 5 and record["mean_return"] == result.mean_return
+
+
+def test_evaluate_is_deterministic_by_seed_and_accepts_an_id():
+    first = evaluate("CartPole-v1", lambda obs: 0, episodes=3, seed=10)
+    second = evaluate("CartPole-v1", lambda obs: 0, episodes=3, seed=10)
+    assert first.returns == second.returns
+    with pytest.raises(ValueError, match="episodes"):
+        evaluate("CartPole-v1", lambda obs: 0, episodes=0)
+
+
+def test_random_policy_draws_from_the_seeded_action_space():
+    env = make_env("Pendulum-v1", seed=0)
+    action = random_policy(env)(None)
+    assert env.action_space.contains(action)
+
+
+def test_require_action_space_messages():
+    env = make_env("Pendulum-v1")
+    with pytest.raises(ValueError) as info:
+        require_action_space(env, gym.spaces.Discrete, "dqn", "ddpg")
+    message = str(info.value)
+    assert "dqn needs a Discrete action space" in message
+    assert "Pendulum-v1 has Box" in message
+    assert "Use ddpg" in message
+    require_action_space(env, gym.spaces.Box, "ddpg", "dqn")  # no error
