@@ -1,0 +1,66 @@
+"""Tests of rlcourse.networks: mlp, hard and soft target updates."""
+
+import pytest
+import torch
+from torch import nn
+
+from rlcourse.networks import hard_update, mlp, select_device, soft_update
+
+
+def test_mlp_shapes_and_layers():
+    net = mlp(4, 2, hidden=(32, 16))
+    assert net(torch.zeros(5, 4)).shape == (5, 2)
+    linears = [m for m in net if isinstance(m, nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in linears] == [(4, 32), (32, 16), (16, 2)]
+    assert isinstance(mlp(3, 1, hidden=(8,), output_activation=nn.Tanh)[-1], nn.Tanh)
+    assert mlp(3, 1, hidden=())(torch.zeros(2, 3)).shape == (2, 1)
+
+
+def test_hard_update_copies_exactly():
+    torch.manual_seed(0)
+    online, target = mlp(3, 2, (8,)), mlp(3, 2, (8,))
+    hard_update(target, online)
+    for a, b in zip(target.parameters(), online.parameters()):
+        assert torch.equal(a, b)
+    with torch.no_grad():
+        online[0].weight.add_(1.0)  # a copy, not shared storage
+    assert not torch.equal(target[0].weight, online[0].weight)
+
+
+def constant_net(value):
+    net = nn.Linear(2, 1)
+    with torch.no_grad():
+        net.weight.fill_(value)
+        net.bias.fill_(value)
+    return net
+
+
+def test_soft_update_arithmetic_by_hand():
+    # target = tau * online + (1 - tau) * target = 0.1 * 10 + 0.9 * 2 = 2.8
+    target, online = constant_net(2.0), constant_net(10.0)
+    soft_update(target, online, tau=0.1)
+    assert torch.allclose(target.weight, torch.full((1, 2), 2.8))
+    assert torch.allclose(target.bias, torch.full((1,), 2.8))
+    assert torch.all(online.weight == 10.0)  # the online network is untouched
+    soft_update(target, online, tau=0.5)  # 0.5 * 10 + 0.5 * 2.8 = 6.4
+    assert torch.allclose(target.weight, torch.full((1, 2), 6.4))
+
+
+def test_soft_update_tau_one_is_a_hard_update():
+    target, online = constant_net(2.0), constant_net(10.0)
+    soft_update(target, online, tau=1.0)
+    assert torch.equal(target.weight, online.weight)
+
+
+@pytest.mark.parametrize("tau", [0.0, -0.1, 1.5])
+def test_soft_update_invalid_tau(tau):
+    with pytest.raises(ValueError, match="tau must be in"):
+        soft_update(constant_net(0.0), constant_net(1.0), tau)
+
+
+def test_select_device():
+    assert select_device("cpu") == torch.device("cpu")
+    assert select_device("auto").type in {"cpu", "cuda"}
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="no CUDA"):
+            select_device("cuda")
