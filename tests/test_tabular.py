@@ -1,0 +1,130 @@
+"""Tests of rlcourse.tabular: hand-computed updates, ε-greedy, config, CLI round trip, learning."""
+
+import json
+
+import numpy as np
+import pytest
+
+from rlcourse import cli
+from rlcourse.envs import evaluate
+from rlcourse.tabular import (TabularConfig, default_config, epsilon_greedy, greedy_policy,
+                              linear_schedule, q_learning_update, sarsa_update, train)
+
+
+def table():
+    q = np.zeros((3, 2))
+    q[0] = [1.0, 2.0]
+    q[1] = [4.0, 6.0]
+    return q
+
+
+def test_q_learning_ordinary_transition():
+    q = table()
+    # target = 1 + 0.9 * max(4, 6) = 6.4; error = 6.4 - 2 = 4.4; new = 2 + 0.5 * 4.4 = 4.2
+    td_error = q_learning_update(q, 0, 1, 1.0, 1, False, alpha=0.5, gamma=0.9)
+    assert td_error == pytest.approx(4.4)
+    assert q[0, 1] == pytest.approx(4.2)
+    assert q[0, 0] == 1.0 and list(q[1]) == [4.0, 6.0]
+
+
+def test_q_learning_terminated_stops_bootstrap():
+    q = table()
+    # target = 1 (no future); error = 1 - 2 = -1; new = 2 - 0.5 = 1.5
+    assert q_learning_update(q, 0, 1, 1.0, 1, True, alpha=0.5, gamma=0.9) == pytest.approx(-1.0)
+    assert q[0, 1] == pytest.approx(1.5)
+
+
+def test_q_learning_truncated_still_bootstraps():
+    # a truncated transition is passed with terminated=False: same as an ordinary one
+    q = table()
+    q_learning_update(q, 0, 1, 1.0, 1, terminated=False, alpha=0.5, gamma=0.9)
+    assert q[0, 1] == pytest.approx(4.2)
+
+
+def test_sarsa_ordinary_terminated_truncated():
+    q = table()
+    # a' = 0: target = 1 + 0.9 * 4 = 4.6; error = 2.6; new = 2 + 0.5 * 2.6 = 3.3
+    assert sarsa_update(q, 0, 1, 1.0, 1, 0, False, alpha=0.5, gamma=0.9) == pytest.approx(2.6)
+    assert q[0, 1] == pytest.approx(3.3)
+    q = table()
+    assert sarsa_update(q, 0, 1, 1.0, 1, 0, True, alpha=0.5, gamma=0.9) == pytest.approx(-1.0)
+    assert q[0, 1] == pytest.approx(1.5)
+    q = table()  # truncated: bootstraps like an ordinary transition
+    sarsa_update(q, 0, 1, 1.0, 1, 1, terminated=False, alpha=0.5, gamma=0.9)
+    assert q[0, 1] == pytest.approx(2 + 0.5 * (1 + 0.9 * 6 - 2))
+
+
+def test_epsilon_greedy_zero_is_greedy_and_one_is_uniform():
+    rng = np.random.default_rng(0)
+    q_values = np.array([0.0, 3.0, 1.0, -1.0])
+    assert {epsilon_greedy(q_values, 0.0, rng) for _ in range(100)} == {1}
+    counts = np.bincount([epsilon_greedy(q_values, 1.0, rng) for _ in range(4000)], minlength=4)
+    assert counts.min() > 850 and counts.max() < 1150
+
+
+def test_epsilon_greedy_breaks_ties_at_random():
+    rng = np.random.default_rng(0)
+    actions = [epsilon_greedy(np.array([2.0, 0.0, 2.0]), 0.0, rng) for _ in range(400)]
+    assert set(actions) == {0, 2}
+    assert 150 < actions.count(0) < 250
+
+
+def test_greedy_policy_and_schedule():
+    policy = greedy_policy(np.array([[0.0, 1.0], [5.0, 5.0]]))
+    assert policy(0) == 1 and policy(np.int64(1)) == 0  # ties: lowest index
+    assert linear_schedule(1.0, 0.1, 10, 0) == 1.0
+    assert linear_schedule(1.0, 0.1, 10, 5) == pytest.approx(0.55)
+    assert linear_schedule(1.0, 0.1, 10, 50) == pytest.approx(0.1)
+
+
+@pytest.mark.parametrize("field, value", [("alpha", 0.0), ("gamma", 1.5), ("epsilon_end", -0.1),
+                                          ("episodes", 0), ("alpha_decay_fraction", 2.0)])
+def test_config_validation_names_the_field(field, value):
+    with pytest.raises(ValueError, match=field):
+        TabularConfig(**{field: value})
+
+
+def test_cartpole_is_rejected_with_a_pointer_to_dqn():
+    with pytest.raises(ValueError, match="Discrete observation space.*DQN"):
+        train("CartPole-v1", "qlearning", TabularConfig(episodes=1))
+
+
+def test_same_seed_gives_identical_metrics_bytes(tmp_path):
+    for name in ("a", "b"):
+        cli.main(["train", "sarsa", "--env", "Taxi-v4", "--seed", "3", "--episodes", "50",
+                  "--set", "final_eval_episodes=5", "--no-progress", "--out", str(tmp_path / name)])
+    assert (tmp_path / "a" / "metrics.csv").read_bytes() == (tmp_path / "b" / "metrics.csv").read_bytes()
+
+
+def test_cli_round_trip(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert cli.main(["train", "qlearning", "--env", "CliffWalking-v1", "--seed", "0",
+                     "--no-progress", "--out", str(out)]) == 0
+    for name in ("config.json", "metrics.csv", "eval.json", "model/weights.safetensors",
+                 "model/meta.json"):
+        assert (out / name).is_file(), name
+    header = (out / "metrics.csv").read_text().splitlines()[0].split(",")
+    assert header[:4] == ["step", "episode", "episode_return", "eval_mean_return"]
+    stored = json.loads((out / "eval.json").read_text())
+    assert set(stored) >= {"env_id", "algo", "seed", "episodes", "returns", "mean_return",
+                           "std_return", "first_solved_step", "train_seconds"}
+    assert json.loads((out / "config.json").read_text())["hyperparameters"]["alpha"] == 0.5
+    capsys.readouterr()
+    assert cli.main(["evaluate", str(out)]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["returns"] == stored["returns"] and again["mean_return"] == -13.0
+
+
+@pytest.mark.learning
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_cliffwalking_qlearning_finds_the_optimal_path(seed):
+    run = train("CliffWalking-v1", "qlearning", default_config("CliffWalking-v1"), seed=seed)
+    assert evaluate("CliffWalking-v1", greedy_policy(run.q_table), episodes=1).mean_return == -13.0
+
+
+@pytest.mark.learning
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_frozenlake_qlearning_learns(seed):
+    run = train("FrozenLake-v1", "qlearning", default_config("FrozenLake-v1"), seed=seed)
+    # the two optimal policies score 0.729 and 0.744 on these 1000 held-out episodes
+    assert evaluate("FrozenLake-v1", greedy_policy(run.q_table), episodes=1000).mean_return >= 0.72
