@@ -30,8 +30,8 @@ from typing import Any, Callable
 import gymnasium as gym
 import numpy as np
 
-from rlcourse.envs import (HELDOUT_SEED, SOLVED_THRESHOLDS, VALIDATION_SEED, evaluate, make_env,
-                           require_action_space, seed_everything)
+from rlcourse.envs import (DEFAULT_MAX_STEPS, HELDOUT_SEED, SOLVED_THRESHOLDS, VALIDATION_SEED,
+                           evaluate, make_env, require_action_space, seed_everything)
 from rlcourse.progress import progress_bar, show_eval
 from rlcourse.runs import (Metrics, apply_overrides, check_range, config_record, eval_record,
                            interruptible, write_json)
@@ -397,3 +397,97 @@ def load_q_table(run_dir: str | Path) -> np.ndarray:
 def load_policy(run_dir: str | Path) -> Callable[[int], int]:
     """The greedy policy of a saved run, ``obs -> action``."""
     return greedy_policy(load_q_table(run_dir))
+
+
+# --- exact answers from the env's own model (FrozenLake, CliffWalking, Taxi) ----------------------
+
+def _model(env: gym.Env | str) -> tuple[np.ndarray, np.ndarray, np.ndarray, int | None]:
+    """The env's model ``env.unwrapped.P`` as arrays, plus its time limit.
+
+    Returns:
+        ``(p_continue, expected_reward, start, time_limit)`` with shapes ``(S, A, S)``, ``(S, A)``,
+        ``(S,)``: ``p_continue[s, a, s']`` is the probability of moving to s' *without*
+        terminating (a terminal transition contributes its reward and nothing after it).
+    """
+    own = isinstance(env, str)
+    env = make_env(env) if own else env
+    try:
+        unwrapped = env.unwrapped
+        if not hasattr(unwrapped, "P"):
+            raise ValueError(f"{env.spec.id if env.spec else unwrapped} publishes no model "
+                             "env.unwrapped.P, so it cannot be solved exactly; sample it with "
+                             "rlcourse.envs.evaluate instead")
+        n_states, n_actions = env.observation_space.n, env.action_space.n
+        p_continue = np.zeros((n_states, n_actions, n_states))
+        expected_reward = np.zeros((n_states, n_actions))
+        for s in range(n_states):
+            for a in range(n_actions):
+                for prob, next_obs, reward, terminated in unwrapped.P[s][a]:
+                    expected_reward[s, a] += prob * reward
+                    if not terminated:
+                        p_continue[s, a, next_obs] += prob
+        start = np.asarray(unwrapped.initial_state_distrib, dtype=np.float64)
+        time_limit = env.spec.max_episode_steps if env.spec else None
+    finally:
+        if own:
+            env.close()
+    return p_continue, expected_reward, start, time_limit
+
+
+def exact_policy_value(env: gym.Env | str, policy: Callable[[int], int], *,
+                       horizon: int | None = None) -> float:
+    """The exact expected return of a deterministic policy, from the env's model (no sampling).
+
+    Finite-horizon iterative policy evaluation, undiscounted like :func:`~rlcourse.envs.evaluate`:
+
+        V_0(s) = 0
+        V_k(s) = Σ_s' P(s' | s, π(s)) [ r(s, π(s), s') + (1 − terminated) V_{k−1}(s') ]
+        value  = Σ_s ρ_0(s) V_H(s)
+
+    with H = ``horizon`` and ρ_0 the start distribution. On FrozenLake (reward 1 at the goal,
+    0 elsewhere) the value is the policy's exact success probability within H steps: the number
+    a 1000-episode :func:`~rlcourse.envs.evaluate` estimates with a standard error of about
+    √(p(1 − p)/1000) ≈ 0.014.
+
+    Args:
+        env: an env id or env whose ``env.unwrapped.P`` holds its model (the toy-text envs).
+        policy: ``obs -> action``, e.g. :func:`greedy_policy` of a table.
+        horizon: steps per episode; None uses the env's time limit (FrozenLake 100, 8x8 200,
+            Taxi 200), or evaluate's own cap :data:`~rlcourse.envs.DEFAULT_MAX_STEPS` for an
+            env without one (CliffWalking), so the answer is what evaluate samples.
+    """
+    p_continue, expected_reward, start, time_limit = _model(env)
+    horizon = horizon if horizon is not None else (time_limit or DEFAULT_MAX_STEPS)
+    states = np.arange(len(start))
+    actions = np.array([policy(s) for s in states])  # (n_states,)
+    p_policy = p_continue[states, actions]  # (n_states, n_states)
+    reward_policy = expected_reward[states, actions]  # (n_states,)
+    value = np.zeros(len(start))
+    for _ in range(horizon):
+        value = reward_policy + p_policy @ value
+    return float(start @ value)
+
+
+def value_iteration(env: gym.Env | str, *, gamma: float = 1.0, tolerance: float = 1e-12,
+                    max_iterations: int = 100_000) -> np.ndarray:
+    """The optimal Q-table Q* of the env's model, by value iteration (no sampling, no learning).
+
+        Q_{k+1}(s, a) = Σ_s' P(s' | s, a) [ r + γ (1 − terminated) max_a' Q_k(s', a') ]
+
+    repeated until no entry moves by more than ``tolerance``. This is the Bellman optimality
+    equation that Q-learning solves from samples; here it is solved with the model, so the
+    notebook can show how close a learned table came. ``greedy_policy(value_iteration(env))`` is
+    an optimal stationary policy (for γ = 1, on FrozenLake: the one that reaches the goal most often).
+
+    Returns:
+        Q*, shape ``(n_states, n_actions)``.
+    """
+    p_continue, expected_reward, _, _ = _model(env)
+    q_table = np.zeros_like(expected_reward)  # (n_states, n_actions)
+    for _ in range(max_iterations):
+        new_q_table = expected_reward + gamma * p_continue @ q_table.max(axis=1)
+        if np.abs(new_q_table - q_table).max() <= tolerance:
+            return new_q_table
+        q_table = new_q_table
+    raise RuntimeError(f"value iteration did not converge in {max_iterations} iterations; "
+                       "lower gamma or raise max_iterations")

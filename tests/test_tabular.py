@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from rlcourse import cli
-from rlcourse.envs import evaluate
-from rlcourse.tabular import (TabularConfig, default_config, epsilon_greedy, greedy_policy,
-                              linear_schedule, q_learning_update, sarsa_update, train)
+from rlcourse.envs import evaluate, make_env
+from rlcourse.tabular import (TabularConfig, default_config, epsilon_greedy, exact_policy_value,
+                              greedy_policy, linear_schedule, q_learning_update, sarsa_update,
+                              train, value_iteration)
 
 
 def table():
@@ -126,5 +127,49 @@ def test_cliffwalking_qlearning_finds_the_optimal_path(seed):
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_frozenlake_qlearning_learns(seed):
     run = train("FrozenLake-v1", "qlearning", default_config("FrozenLake-v1"), seed=seed)
-    # the two optimal policies score 0.729 and 0.744 on these 1000 held-out episodes
-    assert evaluate("FrozenLake-v1", greedy_policy(run.q_table), episodes=1000).mean_return >= 0.72
+    policy = greedy_policy(run.q_table)
+    # exactly as good as the best stationary policy (0.7402 within the 100-step limit; its two
+    # optimal actions in state 6 tie) ...
+    assert exact_policy_value("FrozenLake-v1", policy) == pytest.approx(0.7402, abs=5e-5)
+    # ... which these 1000 held-out episodes sample as 0.729 or 0.744, depending on that tie
+    assert evaluate("FrozenLake-v1", policy, episodes=1000).mean_return >= 0.72
+
+
+def two_cell_lake():
+    # S G on one row, slippery: "right" moves right, up or down with 1/3 each; up and down stay put
+    return make_env("FrozenLake-v1", desc=["SG"], is_slippery=True)
+
+
+def test_exact_policy_value_of_a_slippery_two_cell_lake():
+    go_right = lambda obs: 2
+    # success within H steps = 1 - (2/3)^H
+    assert exact_policy_value(two_cell_lake(), go_right, horizon=1) == pytest.approx(1 / 3)
+    assert exact_policy_value(two_cell_lake(), go_right, horizon=3) == pytest.approx(19 / 27)
+    # default horizon: the env's time limit, 100 steps
+    assert exact_policy_value(two_cell_lake(), go_right) == pytest.approx(1 - (2 / 3) ** 100)
+    assert exact_policy_value(two_cell_lake(), lambda obs: 0) == 0.0  # left: never gets there
+
+
+def test_exact_policy_value_of_deterministic_paths():
+    lake = make_env("FrozenLake-v1", is_slippery=False)
+    # right, right, down, down, down, right: S(0) 1 2 6 10 14 G(15)
+    path = {0: 2, 1: 2, 2: 1, 6: 1, 10: 1, 14: 2}
+    assert exact_policy_value(lake, lambda obs: path.get(obs, 0)) == 1.0
+    assert exact_policy_value(lake, lambda obs: 1) == 0.0  # straight down into the hole at 12
+    # CliffWalking: up, 11 x right, down is the optimal path, -13; no time limit, evaluate's cap
+    cliff_path = lambda obs: 0 if obs == 36 else (2 if obs == 35 else 1)
+    assert exact_policy_value("CliffWalking-v1", cliff_path) == -13.0
+    assert exact_policy_value("CliffWalking-v1", cliff_path, horizon=5) == -5.0
+
+
+def test_value_iteration_solves_the_two_cell_lake():
+    # V = 1/3 + 2/3 * 0.9 * V  =>  V = 5/6; "left" slips left, up or down: always stays, 0.9 * V
+    q_star = value_iteration(two_cell_lake(), gamma=0.9)
+    assert q_star[0] == pytest.approx([0.75, 5 / 6, 5 / 6, 5 / 6])
+    assert list(q_star[1]) == [0.0] * 4  # the goal is terminal: no future
+    assert value_iteration("CliffWalking-v1")[36].max() == pytest.approx(-13.0)
+
+
+def test_exact_evaluation_needs_a_model():
+    with pytest.raises(ValueError, match="no model"):
+        exact_policy_value("CartPole-v1", lambda obs: 0)
