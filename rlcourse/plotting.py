@@ -6,6 +6,8 @@ so notebooks can compose figures. Nothing here trains anything: pass in what tra
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -122,6 +124,194 @@ def plot_learning_curves(runs: dict[str, list], *, column: str = "eval_mean_retu
 
 
 # --- Q-tables (chapter 02) ------------------------------------------------------------------------
+
+#: Arrow per action as (column step, row step) on the grid, rows counted downwards as on screen.
+#: The toy-text envs number their actions differently.
+_FROZENLAKE_MOVES = {0: (-1, 0), 1: (0, 1), 2: (1, 0), 3: (0, -1)}  # left, down, right, up
+_CLIFFWALKING_MOVES = {0: (0, -1), 1: (1, 0), 2: (0, 1), 3: (-1, 0)}  # up, right, down, left
+#: cell letters: S start, F frozen/ordinary, H hole, C cliff, G goal; H, C and G end nothing greedy
+_NO_ARROW = frozenset("HCG")
+_CELL_STYLE = {"H": ("black", "hole"), "C": ("#7f3b08", "cliff"), "G": ("gold", "goal")}
+
+
+@dataclass(frozen=True)
+class GridLayout:
+    """How a grid world's states sit on the screen: ``state = row * n_cols + col``."""
+
+    cells: np.ndarray  # (n_rows, n_cols) of one-letter str: S, F, H, C, G
+    moves: dict[int, tuple[int, int]]  # action -> (column step, row step)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.cells.shape
+
+    def position(self, state: int) -> tuple[int, int]:
+        """``(row, col)`` of a state."""
+        return divmod(int(state), self.cells.shape[1])
+
+
+def grid_layout(env) -> GridLayout:
+    """The :class:`GridLayout` of FrozenLake (any map) or CliffWalking.
+
+    Args:
+        env: an env id (``"FrozenLake-v1"``, ``"FrozenLake8x8-v1"``, ``"CliffWalking-v1"``) or a
+            made env (e.g. ``make_env("FrozenLake-v1", map_name="8x8")``).
+
+    Raises:
+        ValueError: an env that is not laid out on a grid (Taxi's 500 states are not cells).
+    """
+    from rlcourse.envs import make_env
+
+    own = isinstance(env, str)
+    env = make_env(env) if own else env
+    try:
+        unwrapped = env.unwrapped
+        if hasattr(unwrapped, "desc") and hasattr(unwrapped, "nrow"):  # FrozenLake
+            cells = np.char.decode(np.asarray(unwrapped.desc), "ascii")
+            return GridLayout(cells, _FROZENLAKE_MOVES)
+        if hasattr(unwrapped, "_cliff") and hasattr(unwrapped, "shape"):  # CliffWalking
+            cells = np.where(np.asarray(unwrapped._cliff), "C", "F").astype("<U1")
+            cells[unwrapped.shape[0] - 1, 0] = "S"
+            cells[unwrapped.shape[0] - 1, -1] = "G"
+            return GridLayout(cells, _CLIFFWALKING_MOVES)
+    finally:
+        if own:
+            env.close()
+    name = env.spec.id if env.spec else type(env.unwrapped).__name__
+    raise ValueError(f"{name} is not a grid world this plot knows (FrozenLake, CliffWalking); "
+                     "plot its Q-table as a plain array instead, e.g. plt.imshow(q_table, aspect='auto')")
+
+
+def _mark_cells(ax: plt.Axes, layout: GridLayout, line_color: str = "white") -> None:
+    """Colour holes, cliff and goal, letter S and G, and draw the cell borders in ``line_color``."""
+    n_rows, n_cols = layout.shape
+    for (row, col), letter in np.ndenumerate(layout.cells):
+        if letter in _CELL_STYLE:
+            color, _ = _CELL_STYLE[letter]
+            ax.add_patch(plt.Rectangle((col - 0.5, row - 0.5), 1, 1, facecolor=color,
+                                       edgecolor="none", alpha=0.85))
+        if letter in "SG":
+            ax.text(col - 0.42, row - 0.42, letter, ha="left", va="top", fontsize=8,
+                    fontweight="bold", color="black" if letter == "G" else line_color)
+    ax.set_xticks(np.arange(-0.5, n_cols), minor=True)
+    ax.set_yticks(np.arange(-0.5, n_rows), minor=True)
+    ax.grid(which="minor", color=line_color, linewidth=0.5)
+    ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+    ax.set_xlim(-0.5, n_cols - 0.5)
+    ax.set_ylim(n_rows - 0.5, -0.5)  # row 0 at the top, as the env renders it
+
+
+def plot_q_table(q_table: np.ndarray, env, *, ax: plt.Axes | None = None,
+                 title: str | None = None, colorbar: bool = True) -> plt.Axes:
+    """Heatmap of max_a Q(s, a) on the grid with an arrow for the greedy action in every cell.
+
+        colour(s) = max_a Q(s, a)        arrow(s) = argmax_a Q(s, a)
+
+    A cell whose actions all tie (never updated, or a zero-initialised table) gets a dot instead
+    of an arrow: the table has no preference there yet. Holes, the cliff and the goal end the
+    episode, so they get no arrow; holes are black, the cliff brown, the goal gold.
+
+    Args:
+        q_table: shape ``(n_states, n_actions)``.
+        env: an env id or env laid out on a grid (see :func:`grid_layout`).
+        ax: the Axes to draw on; a new figure is made when None.
+        title: the Axes title.
+        colorbar: add a colour bar for max_a Q.
+
+    Returns:
+        The Axes; its arrows are the ``Quiver`` with gid ``"greedy_actions"``.
+    """
+    layout = grid_layout(env)
+    n_rows, n_cols = layout.shape
+    q_table = np.asarray(q_table, dtype=float)
+    if q_table.shape[0] != n_rows * n_cols:
+        raise ValueError(f"q_table has {q_table.shape[0]} rows but this grid has "
+                         f"{n_rows} x {n_cols} = {n_rows * n_cols} states")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(0.6 * n_cols + 1.5, 0.6 * n_rows + 0.4))
+    values = q_table.max(axis=1).reshape(n_rows, n_cols)  # (n_rows, n_cols)
+    image = ax.imshow(values, cmap="viridis")
+    _mark_cells(ax, layout)
+    xs, ys, us, vs, dots = [], [], [], [], []
+    for state, q_values in enumerate(q_table):
+        row, col = layout.position(state)
+        if layout.cells[row, col] in _NO_ARROW:
+            continue
+        if np.all(q_values == q_values[0]):
+            dots.append((col, row))
+            continue
+        dx, dy = layout.moves[int(q_values.argmax())]
+        xs.append(col - 0.3 * dx)
+        ys.append(row - 0.3 * dy)
+        us.append(0.6 * dx)
+        vs.append(0.6 * dy)
+    arrows = ax.quiver(xs, ys, us, vs, angles="xy", scale_units="xy", scale=1, color="white",
+                       edgecolor="black", linewidth=0.5, width=0.012 * 4 / max(n_rows, n_cols, 4) ** 0.5)
+    arrows.set_gid("greedy_actions")
+    if dots:
+        ax.plot(*zip(*dots), "o", color="white", markersize=3, linestyle="none", gid="ties")
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="max_a Q(s, a)")
+    if title is not None:
+        ax.set_title(title)
+    return ax
+
+
+def plot_greedy_paths(paths: dict[str, list[int]], env, *, ax: plt.Axes | None = None,
+                      title: str | None = None) -> plt.Axes:
+    """Draw one or more paths of states (e.g. :func:`rlcourse.tabular.greedy_path`) on the grid.
+
+    Each path is a line through the centres of its cells, labelled in the legend with its
+    number of steps; paths are shifted slightly apart so that shared stretches stay visible.
+
+    Args:
+        paths: label -> states visited, start first, e.g.
+            ``{"Q-learning": greedy_path(q_learning_table, "CliffWalking-v1"), "SARSA": ...}``.
+        env: an env id or env laid out on a grid (see :func:`grid_layout`).
+
+    Returns:
+        The Axes; each path is a ``Line2D`` whose label starts with the path's label.
+    """
+    layout = grid_layout(env)
+    n_rows, n_cols = layout.shape
+    if ax is None:
+        _, ax = plt.subplots(figsize=(0.6 * n_cols + 0.5, 0.6 * n_rows + 0.9))
+    ax.imshow(np.zeros(layout.shape), cmap="Greys", vmin=0, vmax=1)
+    _mark_cells(ax, layout, line_color="0.4")
+    for index, (label, states) in enumerate(paths.items()):
+        offset = 0.12 * (index - (len(paths) - 1) / 2)
+        rows, cols = np.array([layout.position(s) for s in states]).T  # (n_states,), (n_states,)
+        ax.plot(cols + offset, rows + offset, marker="o", markersize=3, linewidth=2,
+                label=f"{label} ({len(states) - 1} steps)")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=max(len(paths), 1),
+              fontsize="small", frameon=False)
+    if title is not None:
+        ax.set_title(title)
+    return ax
+
+
+def plot_q_table_snapshots(snapshots: list[tuple[int, np.ndarray]], env, *,
+                           count: int = 4) -> plt.Figure:
+    """A row of :func:`plot_q_table` heatmaps at ``count`` snapshots spread over training.
+
+    Args:
+        snapshots: ``(episode, q_table)`` pairs, as ``rlcourse.tabular.train(snapshot_every=...)``
+            records them in ``run.snapshots``.
+        env: an env id or env laid out on a grid.
+        count: how many snapshots to show (evenly spaced, always the first and the last).
+    """
+    if not snapshots:
+        raise ValueError("no snapshots: train with snapshot_every > 0")
+    picks = np.unique(np.linspace(0, len(snapshots) - 1, min(count, len(snapshots))).round().astype(int))
+    n_rows, n_cols = grid_layout(env).shape
+    fig, axes = plt.subplots(1, len(picks), figsize=(len(picks) * (0.45 * n_cols + 0.6), 0.45 * n_rows + 0.7),
+                             squeeze=False)
+    for ax, pick in zip(axes[0], picks):
+        episode, q_table = snapshots[pick]
+        plot_q_table(q_table, env, ax=ax, title=f"after episode {episode}", colorbar=False)
+    fig.tight_layout()
+    return fig
+
 
 # --- DQN (chapters 03-04) -------------------------------------------------------------------------
 

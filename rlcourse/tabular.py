@@ -135,6 +135,40 @@ def greedy_policy(q_table: np.ndarray) -> Callable[[int], int]:
     return actions.__getitem__
 
 
+def greedy_path(q_table: np.ndarray, env: gym.Env | str, *, seed: int = HELDOUT_SEED,
+                max_steps: int = 100) -> list[int]:
+    """The states the greedy policy visits in one episode, start first (for drawing paths).
+
+    On a deterministic env (CliffWalking, FrozenLake with ``is_slippery=False``) this is *the*
+    greedy path; on a slippery one it is one sampled episode. It stops at the end of the episode,
+    after ``max_steps``, or when a deterministic env comes back to a state (a loop that would
+    never end).
+
+    Args:
+        q_table: shape ``(n_states, n_actions)``.
+        env: an env id or env.
+        seed: the reset seed.
+        max_steps: cap on the number of steps.
+    """
+    own = isinstance(env, str)
+    env = make_env(env) if own else env
+    try:
+        policy = greedy_policy(q_table)
+        obs, _ = env.reset(seed=seed)
+        states = [int(obs)]
+        deterministic = not getattr(env.unwrapped, "is_slippery", False)
+        for _ in range(max_steps):
+            obs, _, terminated, truncated, _ = env.step(policy(obs))
+            looped = deterministic and int(obs) in states
+            states.append(int(obs))
+            if terminated or truncated or looped:
+                break
+    finally:
+        if own:
+            env.close()
+    return states
+
+
 # --- configuration ---------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
