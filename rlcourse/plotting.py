@@ -179,7 +179,8 @@ def grid_layout(env) -> GridLayout:
             env.close()
     name = env.spec.id if env.spec else type(env.unwrapped).__name__
     raise ValueError(f"{name} is not a grid world this plot knows (FrozenLake, CliffWalking); "
-                     "plot its Q-table as a plain array instead, e.g. plt.imshow(q_table, aspect='auto')")
+                     "plot its Q-table as a plain array instead: "
+                     "plt.imshow(q_table, aspect='auto')")
 
 
 def _mark_cells(ax: plt.Axes, layout: GridLayout, line_color: str = "white") -> None:
@@ -245,8 +246,9 @@ def plot_q_table(q_table: np.ndarray, env, *, ax: plt.Axes | None = None,
         ys.append(row - 0.3 * dy)
         us.append(0.6 * dx)
         vs.append(0.6 * dy)
+    shaft_width = 0.024 / max(n_rows, n_cols, 4) ** 0.5  # thinner on bigger grids
     arrows = ax.quiver(xs, ys, us, vs, angles="xy", scale_units="xy", scale=1, color="white",
-                       edgecolor="black", linewidth=0.5, width=0.012 * 4 / max(n_rows, n_cols, 4) ** 0.5)
+                       edgecolor="black", linewidth=0.5, width=shaft_width)
     arrows.set_gid("greedy_actions")
     if dots:
         ax.plot(*zip(*dots), "o", color="white", markersize=3, linestyle="none", gid="ties")
@@ -302,10 +304,11 @@ def plot_q_table_snapshots(snapshots: list[tuple[int, np.ndarray]], env, *,
     """
     if not snapshots:
         raise ValueError("no snapshots: train with snapshot_every > 0")
-    picks = np.unique(np.linspace(0, len(snapshots) - 1, min(count, len(snapshots))).round().astype(int))
+    picks = np.linspace(0, len(snapshots) - 1, min(count, len(snapshots)))
+    picks = np.unique(picks.round().astype(int))
     n_rows, n_cols = grid_layout(env).shape
-    fig, axes = plt.subplots(1, len(picks), figsize=(len(picks) * (0.45 * n_cols + 0.6), 0.45 * n_rows + 0.7),
-                             squeeze=False)
+    figsize = (len(picks) * (0.45 * n_cols + 0.6), 0.45 * n_rows + 0.7)
+    fig, axes = plt.subplots(1, len(picks), figsize=figsize, squeeze=False)
     for ax, pick in zip(axes[0], picks):
         episode, q_table = snapshots[pick]
         plot_q_table(q_table, env, ax=ax, title=f"after episode {episode}", colorbar=False)

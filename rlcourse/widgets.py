@@ -9,6 +9,71 @@ from __future__ import annotations
 
 # --- Q-table step-through (chapter 02) ------------------------------------------------------------
 
+def q_table_step_through(snapshots: list, env, *, dpi: int = 80):
+    """A slider over training episodes that redraws the Q-table and its greedy policy as they were.
+
+    Each position shows :func:`rlcourse.plotting.plot_q_table` of the snapshot taken after that
+    episode (heatmap of max_a Q, arrows for argmax_a Q) and, for an env with a known model, the
+    exact expected return of that greedy policy (on FrozenLake: its success probability,
+    :func:`rlcourse.tabular.exact_policy_value`).
+
+    Args:
+        snapshots: ``(episode, q_table)`` pairs from ``train(..., snapshot_every=N).snapshots``.
+        env: the env id or env the table was trained on (a grid world: FrozenLake, CliffWalking).
+        dpi: resolution of the redrawn image.
+
+    Returns:
+        ``VBox([IntSlider, Output])``; the slider's value is an episode number, and moving it
+        replaces the Output widget's image.
+
+    Example:
+        >>> run = train("FrozenLake-v1", snapshot_every=250)
+        >>> q_table_step_through(run.snapshots, "FrozenLake-v1")  # doctest: +SKIP
+    """
+    import base64
+    import bisect
+    import io
+
+    import ipywidgets as widgets
+    from matplotlib.figure import Figure
+
+    from rlcourse.plotting import grid_layout, plot_q_table
+    from rlcourse.tabular import exact_policy_value, greedy_policy
+
+    if not snapshots:
+        raise ValueError("no snapshots: train with snapshot_every > 0")
+    episodes = [episode for episode, _ in snapshots]
+    n_rows, n_cols = grid_layout(env).shape
+    step = episodes[1] - episodes[0] if len(episodes) > 1 else 1
+    slider = widgets.IntSlider(value=episodes[0], min=episodes[0], max=episodes[-1], step=step,
+                               description="episode", continuous_update=False,
+                               layout=widgets.Layout(width="60%"))
+    output = widgets.Output()
+
+    def draw(episode: int) -> None:
+        # the last snapshot taken at or before this episode
+        index = max(bisect.bisect_right(episodes, episode) - 1, 0)
+        shown_episode, q_table = snapshots[index]
+        try:
+            exact = exact_policy_value(env, greedy_policy(q_table))
+            value = f"greedy policy's exact expected return {exact:.3f}"
+        except ValueError:  # no model to solve: the picture alone
+            value = "greedy policy"
+        # a bare Figure (no pyplot): nothing is shown or kept by the notebook's backend
+        fig = Figure(figsize=(0.55 * n_cols + 1.6, 0.55 * n_rows + 0.6))
+        plot_q_table(q_table, env, ax=fig.subplots(),
+                     title=f"after episode {shown_episode}: {value}")
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+        output.outputs = ({"output_type": "display_data", "metadata": {},
+                           "data": {"image/png": base64.b64encode(buffer.getvalue()).decode(),
+                                    "text/plain": f"<Q-table after episode {shown_episode}>"}},)
+
+    slider.observe(lambda change: draw(change["new"]), names="value")
+    draw(slider.value)
+    return widgets.VBox([slider, output])
+
+
 # --- DQN explorer (chapter 04) --------------------------------------------------------------------
 
 # --- critic explorer (chapters 05-06) -------------------------------------------------------------

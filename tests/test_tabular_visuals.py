@@ -1,4 +1,4 @@
-"""Chapter 02 visuals: Q-table heatmaps with greedy arrows, greedy paths, the step-through widget."""
+"""Chapter 02 visuals: Q-table heatmaps with greedy arrows, greedy paths, the step-through."""
 
 import matplotlib
 
@@ -126,7 +126,7 @@ def test_snapshots_figure_shows_first_and_last():
     snapshots = [(episode, np.full((16, 4), episode / 100.0)) for episode in range(10, 101, 10)]
     fig = plot_q_table_snapshots(snapshots, "FrozenLake-v1", count=4)
     titles = [ax.get_title() for ax in fig.axes]
-    assert titles == ["after episode 10", "after episode 40", "after episode 70", "after episode 100"]
+    assert titles == [f"after episode {episode}" for episode in (10, 40, 70, 100)]
 
 
 def test_clear_errors():
@@ -136,3 +136,26 @@ def test_clear_errors():
         plot_q_table(np.zeros((16, 4)), "FrozenLake8x8-v1")
     with pytest.raises(ValueError, match="snapshot_every"):
         plot_q_table_snapshots([], "FrozenLake-v1")
+
+
+def test_step_through_slider_redraws_the_table_of_that_episode():
+    from rlcourse.tabular import train
+    from rlcourse.widgets import q_table_step_through
+
+    run = train("FrozenLake-v1", "qlearning", seed=0, episodes=300, snapshot_every=100)
+    assert [episode for episode, _ in run.snapshots] == [100, 200, 300]
+    box = q_table_step_through(run.snapshots, "FrozenLake-v1")
+    slider, output = box.children
+    assert (slider.min, slider.max, slider.step, slider.value) == (100, 300, 100, 100)
+
+    def shown():
+        (item,) = output.outputs
+        return item["data"]["text/plain"], item["data"]["image/png"]
+
+    first_label, first_png = shown()
+    assert first_label == "<Q-table after episode 100>"
+    slider.value = 300  # as a learner's drag does: the observer redraws through the value change
+    label, png = shown()
+    assert label == "<Q-table after episode 300>" and png != first_png
+    slider.value = 250  # between snapshots: the last one taken before
+    assert shown()[0] == "<Q-table after episode 200>"
