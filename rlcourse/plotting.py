@@ -315,6 +315,45 @@ def plot_q_table_snapshots(snapshots: list[tuple[int, np.ndarray]], env, *,
     fig.tight_layout()
     return fig
 
+def plot_episode_returns(runs: dict[str, list], *, window: int = 10, ax: plt.Axes | None = None,
+                         title: str | None = None, ylim: tuple[float, float] | None = None
+                         ) -> plt.Axes:
+    """Online training return per episode, averaged over seeds and smoothed, against episodes.
+
+        curve[e] = mean over the last ``window`` episodes up to e of (mean over seeds of G_e)
+
+    This is the return the ε-greedy *behaviour* policy earned while learning (the classic
+    CliffWalking comparison of Sutton & Barto, Example 6.6), not a greedy evaluation.
+
+    Args:
+        runs: label -> one :class:`rlcourse.runs.Metrics` per seed, all with the same episodes.
+        window: moving-average window in episodes.
+        ax: the Axes to draw on; a new figure is made when None.
+        title: the Axes title.
+        ylim: y limits, e.g. ``(-100, 0)`` to keep early disasters from flattening the plot.
+
+    Returns:
+        The Axes; each label's curve is a ``Line2D`` with that label and the number of seeds.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4))
+    for label, metrics in runs.items():
+        returns = np.array([[value for _, value in run.column("episode_return")]
+                            for run in metrics], dtype=float)  # (n_seeds, n_episodes)
+        mean = returns.mean(axis=0)  # (n_episodes,)
+        smoothed = np.convolve(mean, np.ones(window) / window, mode="valid")
+        episodes = np.arange(window, len(mean) + 1)  # the episode each window ends at
+        ax.plot(episodes, smoothed, label=f"{label} (mean of {len(metrics)} seeds)")
+    ax.set_xlabel("episode")
+    ax.set_ylabel(f"episode return, {window}-episode moving average")
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    if title is not None:
+        ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right", fontsize="small")
+    return ax
+
 
 # --- DQN (chapters 03-04) -------------------------------------------------------------------------
 

@@ -502,22 +502,30 @@ def exact_policy_value(env: gym.Env | str, policy: Callable[[int], int], *,
     return float(start @ value)
 
 
-def value_iteration(env: gym.Env | str, *, gamma: float = 1.0, tolerance: float = 1e-12,
-                    max_iterations: int = 100_000) -> np.ndarray:
+def value_iteration(env: gym.Env | str, *, gamma: float = 1.0, horizon: int | None = None,
+                    tolerance: float = 1e-12, max_iterations: int = 100_000) -> np.ndarray:
     """The optimal Q-table Q* of the env's model, by value iteration (no sampling, no learning).
 
         Q_{k+1}(s, a) = Σ_s' P(s' | s, a) [ r + γ (1 − terminated) max_a' Q_k(s', a') ]
 
-    repeated until no entry moves by more than ``tolerance``. This is the Bellman optimality
-    equation that Q-learning solves from samples; here it is solved with the model, so the
-    notebook can show how close a learned table came. ``greedy_policy(value_iteration(env))`` is
-    an optimal stationary policy (for γ = 1, on FrozenLake: the one that reaches the goal most often).
+    from Q_0 = 0, repeated until no entry moves by more than ``tolerance``. This is the Bellman
+    optimality equation that Q-learning solves from samples; here it is solved with the model,
+    so the notebook can show how close a learned table came. ``greedy_policy(value_iteration(env))``
+    is an optimal stationary policy (γ = 1 on FrozenLake: the one reaching the goal most often).
+
+    With ``horizon = H`` it stops after exactly H updates instead: Q_H(s, a) is then the best
+    expected return with H steps left, which a policy may only reach if it knows the clock
+    (a table indexed by the state alone does not).
 
     Returns:
-        Q*, shape ``(n_states, n_actions)``.
+        Q* (or Q_H), shape ``(n_states, n_actions)``.
     """
     p_continue, expected_reward, _, _ = _model(env)
     q_table = np.zeros_like(expected_reward)  # (n_states, n_actions)
+    if horizon is not None:
+        for _ in range(horizon):
+            q_table = expected_reward + gamma * p_continue @ q_table.max(axis=1)
+        return q_table
     for _ in range(max_iterations):
         new_q_table = expected_reward + gamma * p_continue @ q_table.max(axis=1)
         if np.abs(new_q_table - q_table).max() <= tolerance:

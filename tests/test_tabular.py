@@ -168,6 +168,9 @@ def test_value_iteration_solves_the_two_cell_lake():
     assert q_star[0] == pytest.approx([0.75, 5 / 6, 5 / 6, 5 / 6])
     assert list(q_star[1]) == [0.0] * 4  # the goal is terminal: no future
     assert value_iteration("CliffWalking-v1")[36].max() == pytest.approx(-13.0)
+    # H steps to go, γ = 1: success within H steps, 1/3 then 1/3 + 2/3 * 1/3
+    assert value_iteration(two_cell_lake(), horizon=1)[0, 2] == pytest.approx(1 / 3)
+    assert value_iteration(two_cell_lake(), horizon=2)[0, 2] == pytest.approx(5 / 9)
 
 
 def test_exact_evaluation_needs_a_model():

@@ -9,8 +9,9 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from rlcourse.envs import make_env  # noqa: E402
-from rlcourse.plotting import (grid_layout, plot_greedy_paths, plot_q_table,  # noqa: E402
-                               plot_q_table_snapshots)
+from rlcourse.plotting import (grid_layout, plot_episode_returns, plot_greedy_paths,  # noqa: E402
+                               plot_q_table, plot_q_table_snapshots)
+from rlcourse.runs import Metrics  # noqa: E402
 from rlcourse.tabular import greedy_path  # noqa: E402
 
 LEFT, DOWN, RIGHT, UP = range(4)  # FrozenLake's actions
@@ -127,6 +128,24 @@ def test_snapshots_figure_shows_first_and_last():
     fig = plot_q_table_snapshots(snapshots, "FrozenLake-v1", count=4)
     titles = [ax.get_title() for ax in fig.axes]
     assert titles == [f"after episode {episode}" for episode in (10, 40, 70, 100)]
+
+
+def returns_run(returns):
+    metrics = Metrics()
+    for episode, episode_return in enumerate(returns, start=1):
+        metrics.log_episode(episode * 10, episode, episode_return)
+    metrics.log_eval(30, 3, 0.0)  # evaluation rows are not episode returns
+    return metrics
+
+
+def test_episode_returns_are_averaged_over_seeds_then_smoothed():
+    runs = {"SARSA": [returns_run([-10, -20, -60, 0]), returns_run([-30, -40, -20, -20])]}
+    ax = plot_episode_returns(runs, window=2)
+    (line,) = ax.lines
+    # mean over seeds: -20, -30, -40, -10; windows of 2 end at episodes 2, 3, 4
+    assert line.get_xdata().tolist() == [2, 3, 4]
+    assert line.get_ydata().tolist() == [-25.0, -35.0, -25.0]
+    assert line.get_label() == "SARSA (mean of 2 seeds)"
 
 
 def test_clear_errors():
