@@ -194,10 +194,11 @@ def _mark_cells(ax: plt.Axes, layout: GridLayout, line_color: str = "white") -> 
         if letter in "SG":
             ax.text(col - 0.42, row - 0.42, letter, ha="left", va="top", fontsize=8,
                     fontweight="bold", color="black" if letter == "G" else line_color)
-    ax.set_xticks(np.arange(-0.5, n_cols), minor=True)
-    ax.set_yticks(np.arange(-0.5, n_rows), minor=True)
-    ax.grid(which="minor", color=line_color, linewidth=0.5)
-    ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+    # explicit lines: minor-tick grid lines get lost on an image's inverted y axis
+    ax.hlines(np.arange(-0.5, n_rows), -0.5, n_cols - 0.5, color=line_color, linewidth=0.5)
+    ax.vlines(np.arange(-0.5, n_cols), -0.5, n_rows - 0.5, color=line_color, linewidth=0.5)
+    ax.set_xticks([])
+    ax.set_yticks([])
     ax.set_xlim(-0.5, n_cols - 0.5)
     ax.set_ylim(n_rows - 0.5, -0.5)  # row 0 at the top, as the env renders it
 
