@@ -13,6 +13,10 @@ and the update keeps bootstrapping from ``s'``.
 Works for any gymnasium env with ``Discrete`` observations and actions (FrozenLake, Taxi,
 CliffWalking). An env with continuous observations (CartPole) stops at once with a pointer to DQN.
 
+These toy-text envs also publish their model ``env.unwrapped.P``, so a learned policy can be
+graded exactly as well as by sampling: :func:`exact_policy_value` (iterative policy evaluation)
+and :func:`value_iteration` (the optimum the table should approach).
+
 Example:
     >>> run = train("CliffWalking-v1", "qlearning", default_config("CliffWalking-v1"), seed=0)
     >>> evaluate("CliffWalking-v1", greedy_policy(run.q_table), episodes=1).mean_return

@@ -1,5 +1,6 @@
 """Tests of rlcourse.tabular: hand-computed updates, ε-greedy, config, CLI round trip, learning."""
 
+import dataclasses
 import json
 
 import numpy as np
@@ -176,3 +177,21 @@ def test_value_iteration_solves_the_two_cell_lake():
 def test_exact_evaluation_needs_a_model():
     with pytest.raises(ValueError, match="no model"):
         exact_policy_value("CartPole-v1", lambda obs: 0)
+
+
+@pytest.mark.learning
+def test_cliffwalking_sarsa_takes_the_safer_path_and_earns_more_online():
+    """Sutton & Barto's Example 6.6, ε = 0.1 fixed: over 3 seeds, SARSA's greedy path keeps away
+    from the cliff (longer than 13 steps) and its online returns beat Q-learning's."""
+    config = dataclasses.replace(default_config("CliffWalking-v1"), episodes=300, eval_every=0)
+    for seed in range(3):
+        online = {}
+        for algo in ("qlearning", "sarsa"):
+            run = train("CliffWalking-v1", algo, config, seed=seed)
+            online[algo] = np.mean([value for _, value in run.metrics.column("episode_return")][100:])
+            greedy = evaluate("CliffWalking-v1", greedy_policy(run.q_table), episodes=1).mean_return
+            if algo == "qlearning":
+                assert greedy == -13.0
+            else:
+                assert -100.0 < greedy < -13.0
+        assert online["sarsa"] > online["qlearning"] + 5
