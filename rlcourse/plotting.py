@@ -7,6 +7,7 @@ so notebooks can compose figures. Nothing here trains anything: pass in what tra
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -359,3 +360,256 @@ def plot_episode_returns(runs: dict[str, list], *, window: int = 10, ax: plt.Axe
 # --- DQN (chapters 03-04) -------------------------------------------------------------------------
 
 # --- DDPG: critic surfaces and policy maps (chapters 05-06) ---------------------------------------
+
+#: Pendulum-v1's largest angular velocity |θ̇| (rad/s); its angle θ is 0 upright and ±π hanging down.
+PENDULUM_MAX_SPEED = 8.0
+
+
+@dataclass(frozen=True)
+class StateAxes:
+    """The named numbers a learner slides to pick a state, and how they make an observation.
+
+    Pendulum's observation is ``(cos θ, sin θ, θ̇)``, but people think in (angle, angular
+    velocity): ``to_obs(angle, velocity)`` builds the observation the networks take.
+    """
+
+    names: tuple[str, ...]
+    ranges: tuple[tuple[float, float], ...]  # (low, high) per name
+    to_obs: Callable[..., np.ndarray]  # one float per name -> obs (obs_dim,)
+
+
+def pendulum_obs(angle, velocity) -> np.ndarray:
+    """Pendulum-v1 observations ``(cos θ, sin θ, θ̇)`` from angles and angular velocities.
+
+    Args:
+        angle: θ in radians (0 = upright), a float or an array.
+        velocity: θ̇ in rad/s, broadcastable against ``angle``.
+
+    Returns:
+        float32 array of shape ``(*broadcast_shape, 3)``.
+
+    Example:
+        >>> pendulum_obs(0.0, 1.0).tolist()
+        [1.0, 0.0, 1.0]
+    """
+    angle, velocity = np.broadcast_arrays(np.asarray(angle, dtype=float),
+                                          np.asarray(velocity, dtype=float))
+    return np.stack([np.cos(angle), np.sin(angle), velocity], axis=-1).astype(np.float32)
+
+
+#: The Pendulum state as the chapter-06 plots and the critic explorer show it.
+PENDULUM_STATE = StateAxes(names=("angle θ", "angular velocity θ̇"),
+                           ranges=((-np.pi, np.pi), (-PENDULUM_MAX_SPEED, PENDULUM_MAX_SPEED)),
+                           to_obs=pendulum_obs)
+
+
+def _evaluate_actor_critic(actor, critic, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(μ(s), Q(s, μ(s)))`` as numpy for a batch of observations; Q is None without a critic."""
+    import torch
+
+    with torch.no_grad():
+        obs_tensor = torch.as_tensor(obs, dtype=torch.float32)  # (batch, obs_dim)
+        action = actor(obs_tensor)  # (batch, action_dim)
+        q_values = None if critic is None else critic(obs_tensor, action).reshape(-1).numpy()
+    return action.numpy(), q_values
+
+
+def pendulum_surface(actor, critic=None, *, n_angles: int = 61,
+                     n_velocities: int = 61) -> dict[str, np.ndarray]:
+    """The actor's action μ(s) and the critic's value Q(s, μ(s)) on a Pendulum state grid.
+
+        action[v, a] = μ(s_va)        q_value[v, a] = Q(s_va, μ(s_va))
+
+    where s_va is the observation of angle ``angles[a]`` and angular velocity ``velocities[v]``.
+    Q(s, μ(s)) is what the critic thinks the actor's policy earns from s, the value V^μ(s).
+
+    Args:
+        actor: maps obs ``(batch, 3)`` to actions ``(batch, 1)`` (e.g. ``rlcourse.networks.Actor``).
+        critic: maps ``(obs, action)`` to ``(batch,)``; None skips ``q_value``.
+        n_angles, n_velocities: grid size; angles span [-π, π], velocities [-8, 8].
+
+    Returns:
+        ``angles (n_angles,)``, ``velocities (n_velocities,)``, ``action`` and (with a critic)
+        ``q_value``, both ``(n_velocities, n_angles)``.
+    """
+    angles = np.linspace(-np.pi, np.pi, n_angles)
+    velocities = np.linspace(-PENDULUM_MAX_SPEED, PENDULUM_MAX_SPEED, n_velocities)
+    obs = pendulum_obs(*np.meshgrid(angles, velocities)).reshape(-1, 3)  # (n_v * n_a, 3)
+    action, q_values = _evaluate_actor_critic(actor, critic, obs)
+    if action.shape[1] != 1:
+        raise ValueError(f"a policy map needs a one-dimensional action, the actor gives "
+                         f"{action.shape[1]} numbers per state")
+    surface = {"angles": angles, "velocities": velocities,
+               "action": action[:, 0].reshape(n_velocities, n_angles)}
+    if q_values is not None:
+        surface["q_value"] = q_values.reshape(n_velocities, n_angles)
+    return surface
+
+
+def _pendulum_axes(ax: plt.Axes) -> None:
+    ax.set_xlabel("angle θ (rad), 0 = upright")
+    ax.set_ylabel("angular velocity θ̇ (rad/s)")
+    ax.set_xticks([-np.pi, -np.pi / 2, 0, np.pi / 2, np.pi], ["−π", "−π/2", "0", "π/2", "π"])
+
+
+def plot_critic_surface(critic, actor, *, ax: plt.Axes | None = None, title: str | None = None,
+                        n: int = 61) -> plt.Axes:
+    """Heatmap of the critic's value of the actor's own action over Pendulum's (θ, θ̇) plane.
+
+        colour(θ, θ̇) = Q(s, μ(s)),   s = (cos θ, sin θ, θ̇)
+
+    A trained critic is highest near the upright, still pendulum (θ = 0, θ̇ = 0) and along the
+    spiral bands from which the actor can swing up; hanging down and spinning fast is worst.
+
+    Args:
+        critic: ``critic(obs (batch, 3), action (batch, 1)) -> (batch,)``.
+        actor: ``actor(obs (batch, 3)) -> (batch, 1)``.
+        ax: the Axes to draw on; a new figure is made when None.
+        title: the Axes title.
+        n: grid points per axis.
+
+    Returns:
+        The Axes; its image holds the ``(n, n)`` values, velocities along rows.
+    """
+    surface = pendulum_surface(actor, critic, n_angles=n, n_velocities=n)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 4))
+    extent = (-np.pi, np.pi, -PENDULUM_MAX_SPEED, PENDULUM_MAX_SPEED)
+    image = ax.imshow(surface["q_value"], origin="lower", extent=extent, aspect="auto",
+                      cmap="viridis")
+    ax.figure.colorbar(image, ax=ax, label="Q(s, μ(s))")
+    _pendulum_axes(ax)
+    ax.set_title(title if title is not None else "critic: value of the actor's action")
+    return ax
+
+
+def plot_policy_map(actor, *, action_low: float, action_high: float, ax: plt.Axes | None = None,
+                    title: str | None = None, n: int = 61) -> plt.Axes:
+    """Heatmap of the actor's action μ(s) over Pendulum's (θ, θ̇) plane (the torque it applies).
+
+    The colour scale spans the env's action bounds, white at their midpoint, so saturated red
+    and blue mean full torque one way or the other.
+
+    Args:
+        actor: ``actor(obs (batch, 3)) -> (batch, 1)``.
+        action_low, action_high: the env's bounds (``env.action_space.low[0]``, ``.high[0]``).
+        ax: the Axes to draw on; a new figure is made when None.
+        title: the Axes title.
+        n: grid points per axis.
+
+    Returns:
+        The Axes; its image holds the ``(n, n)`` actions, velocities along rows.
+    """
+    surface = pendulum_surface(actor, n_angles=n, n_velocities=n)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 4))
+    extent = (-np.pi, np.pi, -PENDULUM_MAX_SPEED, PENDULUM_MAX_SPEED)
+    image = ax.imshow(surface["action"], origin="lower", extent=extent, aspect="auto",
+                      cmap="coolwarm", vmin=action_low, vmax=action_high)
+    ax.figure.colorbar(image, ax=ax, label="action μ(s) (torque)")
+    _pendulum_axes(ax)
+    ax.set_title(title if title is not None else "actor: policy map")
+    return ax
+
+
+def critic_slice(critic, obs, actions: np.ndarray) -> np.ndarray:
+    """Q(s, a) for one state s and a 1-d grid of actions.
+
+    Args:
+        critic: ``critic(obs (batch, obs_dim), action (batch, 1)) -> (batch,)``.
+        obs: one observation ``(obs_dim,)``.
+        actions: ``(n_actions,)`` values of the (one-dimensional) action.
+
+    Returns:
+        ``(n_actions,)`` values.
+    """
+    import torch
+
+    actions = np.asarray(actions, dtype=np.float32).reshape(-1, 1)  # (n_actions, 1)
+    obs = np.tile(np.asarray(obs, dtype=np.float32).reshape(1, -1), (len(actions), 1))  # (n_actions, obs_dim)
+    with torch.no_grad():
+        q_values = critic(torch.as_tensor(obs), torch.as_tensor(actions))  # (n_actions,)
+    return q_values.reshape(-1).numpy().astype(float)
+
+
+def plot_critic_slice(critic, actor, obs, *, action_low: float, action_high: float,
+                      action: float | None = None, best_action: float | None = None,
+                      ax: plt.Axes | None = None, title: str | None = None,
+                      n: int = 201) -> plt.Axes:
+    """Q(s, a) against the action a for one state s, with the actor's choice μ(s) marked.
+
+    This is the picture behind the deterministic policy gradient: the actor does not search
+    this curve for its maximum (an argmax), it moves μ(s) uphill along ∂Q/∂a.
+
+    Args:
+        critic: ``critic(obs (batch, obs_dim), action (batch, 1)) -> (batch,)``.
+        actor: ``actor(obs (batch, obs_dim)) -> (batch, 1)``.
+        obs: one observation ``(obs_dim,)``.
+        action_low, action_high: the range of actions drawn (the env's bounds).
+        action: a chosen action to mark with its value (the explorer's slider), or None.
+        best_action: the known best action to mark (toy problems), or None.
+        ax: the Axes to draw on; a new figure is made when None.
+        title: the Axes title.
+        n: points along the action axis.
+
+    Returns:
+        The Axes; the curve is the line with gid ``"q_curve"``, the actor's choice the line
+        with gid ``"actor_action"``.
+    """
+    actions = np.linspace(action_low, action_high, n)
+    q_values = critic_slice(critic, obs, actions)
+    actor_action, actor_q = _evaluate_actor_critic(actor, critic, np.asarray(obs)[None])
+    actor_action, actor_q = float(actor_action[0, 0]), float(actor_q[0])
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot(actions, q_values, color="C0", label="Q(s, a)", gid="q_curve")
+    ax.axvline(actor_action, color="C3", gid="actor_action",
+               label=f"actor μ(s) = {actor_action:.2f}, Q = {actor_q:.2f}")
+    ax.plot([actor_action], [actor_q], "o", color="C3")
+    if best_action is not None:
+        ax.axvline(best_action, color="black", linestyle="--", linewidth=1,
+                   label=f"best action a*(s) = {best_action:.2f}")
+    if action is not None:
+        q_action = float(critic_slice(critic, obs, [action])[0])
+        ax.plot([action], [q_action], "s", color="C2", markersize=8,
+                label=f"a = {action:.2f}: Q(s, a) = {q_action:.2f}")
+    ax.set_xlabel("action a")
+    ax.set_ylabel("Q(s, a)")
+    ax.set_xlim(action_low, action_high)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="best", fontsize="small")
+    if title is not None:
+        ax.set_title(title)
+    return ax
+
+
+def plot_actor_climb(states: np.ndarray, best_actions: np.ndarray,
+                     snapshots: list[tuple[int, np.ndarray]], *, ax: plt.Axes | None = None,
+                     title: str | None = None) -> plt.Axes:
+    """The actor's actions μ(s) at several training iterations against the best action a*(s).
+
+    Args:
+        states: ``(n_states,)`` one-dimensional states on the x axis.
+        best_actions: ``(n_states,)`` the known best action a*(s) at each state.
+        snapshots: ``(iteration, actions (n_states,))`` pairs, earliest first.
+        ax: the Axes to draw on; a new figure is made when None.
+        title: the Axes title.
+
+    Returns:
+        The Axes; the best action is the line with gid ``"best_action"``, one line per snapshot
+        labelled ``"iteration N"``, from light (early) to dark (late).
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(states, best_actions, color="black", linewidth=3, label="best action a*(s)",
+            gid="best_action")
+    colors = plt.cm.viridis(np.linspace(0.9, 0.1, max(len(snapshots), 1)))
+    for color, (iteration, actions) in zip(colors, snapshots):
+        ax.plot(states, actions, color=color, label=f"iteration {iteration}")
+    ax.set_xlabel("state s")
+    ax.set_ylabel("action")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="best", fontsize="small")
+    if title is not None:
+        ax.set_title(title)
+    return ax

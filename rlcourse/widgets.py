@@ -77,3 +77,80 @@ def q_table_step_through(snapshots: list, env, *, dpi: int = 80):
 # --- DQN explorer (chapter 04) --------------------------------------------------------------------
 
 # --- critic explorer (chapters 05-06) -------------------------------------------------------------
+
+def critic_explorer(critic, actor, state_axes, *, action_low: float, action_high: float,
+                    state=None, best_action=None, dpi: int = 80):
+    """Sliders for the state and the action that redraw Q(s, a) and the actor's choice μ(s).
+
+    Each position shows :func:`rlcourse.plotting.plot_critic_slice`: the critic's curve
+    Q(s, ·) for the chosen state, the actor's action μ(s) on it, and the slid action a with its
+    value Q(s, a). Sliding a shows how much the critic thinks each action is worth; sliding the
+    state shows that μ(s) sits at (or climbs towards) the top of every curve.
+
+    Args:
+        critic: ``critic(obs (batch, obs_dim), action (batch, 1)) -> (batch,)``.
+        actor: ``actor(obs (batch, obs_dim)) -> (batch, 1)``.
+        state_axes: a :class:`rlcourse.plotting.StateAxes`, e.g. ``PENDULUM_STATE``.
+        action_low, action_high: the action's range (the env's bounds).
+        state: initial value per state axis; the middle of each range when None.
+        best_action: ``best_action(*state) -> float`` for a toy problem with a known answer.
+        dpi: resolution of the redrawn image.
+
+    Returns:
+        ``VBox([FloatSlider per state axis, FloatSlider "action", Output])``; moving any
+        slider replaces the Output widget's image.
+
+    Example:
+        >>> from rlcourse.plotting import PENDULUM_STATE
+        >>> critic_explorer(agent.critic, agent.actor, PENDULUM_STATE,
+        ...                 action_low=-2.0, action_high=2.0)  # doctest: +SKIP
+    """
+    import base64
+    import io
+
+    import ipywidgets as widgets
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    from rlcourse.plotting import plot_critic_slice
+
+    if state is None:
+        state = [(low + high) / 2 for low, high in state_axes.ranges]
+    if len(state) != len(state_axes.names):
+        raise ValueError(f"state has {len(state)} values but state_axes names "
+                         f"{len(state_axes.names)}: {', '.join(state_axes.names)}")
+    slider_layout = widgets.Layout(width="60%")
+    style = {"description_width": "initial"}
+    state_sliders = [
+        widgets.FloatSlider(value=value, min=low, max=high, step=(high - low) / 100,
+                            description=name, continuous_update=False, readout_format=".2f",
+                            layout=slider_layout, style=style)
+        for name, (low, high), value in zip(state_axes.names, state_axes.ranges, state)]
+    action_slider = widgets.FloatSlider(
+        value=(action_low + action_high) / 2, min=action_low, max=action_high,
+        step=(action_high - action_low) / 100, description="action a", continuous_update=False,
+        readout_format=".2f", layout=slider_layout, style=style)
+    output = widgets.Output()
+
+    def draw(_change=None) -> None:
+        values = [slider.value for slider in state_sliders]
+        obs = np.asarray(state_axes.to_obs(*values), dtype=np.float32)
+        described = ", ".join(f"{name} = {value:.2f}" for name, value
+                              in zip(state_axes.names, values))
+        # a bare Figure (no pyplot): nothing is shown or kept by the notebook's backend
+        fig = Figure(figsize=(6.5, 3.6))
+        plot_critic_slice(critic, actor, obs, action_low=action_low, action_high=action_high,
+                          action=action_slider.value,
+                          best_action=None if best_action is None else best_action(*values),
+                          ax=fig.subplots(), title=f"state: {described}")
+        fig.tight_layout()
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=dpi)
+        output.outputs = ({"output_type": "display_data", "metadata": {},
+                           "data": {"image/png": base64.b64encode(buffer.getvalue()).decode(),
+                                    "text/plain": f"<Q(s, a) at {described}>"}},)
+
+    for slider in [*state_sliders, action_slider]:
+        slider.observe(draw, names="value")
+    draw()
+    return widgets.VBox([*state_sliders, action_slider, output])
