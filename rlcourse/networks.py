@@ -56,3 +56,31 @@ def select_device(prefer: str = "auto") -> torch.device:
     if prefer == "cuda" and not torch.cuda.is_available():
         raise ValueError("device 'cuda' was asked for but torch sees no CUDA GPU; use 'auto' or 'cpu'")
     return torch.device(prefer)
+
+
+# --- DQN: the Q-network (chapters 03, 04) ----------------------------------------------------------
+
+class QNetwork(nn.Module):
+    """Q(s, ·; θ): one forward pass gives the value of every action, ``(batch, n_actions)``.
+
+    A table has a row per state; CartPole's state is four real numbers, so the row is computed
+    by an MLP instead. One output per action means the greedy action is an argmax over one
+    forward pass, not one pass per action.
+
+    Args:
+        obs_dim: length of an observation (4 for CartPole).
+        n_actions: number of discrete actions (2 for CartPole).
+        hidden: sizes of the hidden layers.
+
+    Example:
+        >>> QNetwork(4, 2, hidden=(32,))(torch.zeros(5, 4)).shape
+        torch.Size([5, 2])
+    """
+
+    def __init__(self, obs_dim: int, n_actions: int, hidden: Sequence[int] = (64, 64)) -> None:
+        super().__init__()
+        self.obs_dim, self.n_actions, self.hidden = obs_dim, n_actions, tuple(hidden)
+        self.net = mlp(obs_dim, n_actions, hidden)
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.net(obs)  # (batch, obs_dim) -> (batch, n_actions)
