@@ -1,0 +1,611 @@
+"""Automatic feedback for the exercises (``exercises/``): one check per exercise, naming the mistake.
+
+    >>> from rlcourse.checks import check_q_learning_update
+    >>> result = check_q_learning_update(my_q_learning_update)   # prints a verdict
+    >>> result.passed
+    True
+
+A check runs the learner's function and the package's reference on the same fixed, seeded inputs.
+It checks the kind of output first (type, shape, dtype), then the values. When they differ it
+compares the learner's outputs with a catalogue of common wrong answers, *mutants* of the
+reference, and the first mutant that behaves exactly like the learner's code names the mistake
+("your target bootstraps through a terminated transition"). One small failing example is shown.
+
+The learner's code cannot break a workshop: each check runs in a forked child process with a
+deadline (an infinite loop gets a timeout verdict and the kernel stays alive), random state is
+seeded before each check, an exception gets a short traceback and a hint, ``NotImplementedError``
+means "not implemented yet", and a function that changes its inputs in place is told so. On a
+platform without ``fork`` (Windows) the check runs in a thread: the verdict still comes on time,
+but a runaway loop keeps running in the background until the kernel is restarted.
+
+The references are the package's own functions (``rlcourse.tabular``, ``rlcourse.replay``,
+``rlcourse.networks``, ``rlcourse.dqn``, ``rlcourse.ddpg``); nothing here is a second copy.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import linecache
+import multiprocessing
+import random
+import sys
+import threading
+import traceback
+import warnings
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+#: seconds a check may take before it is stopped (its verdict comes within this plus ~1 s)
+DEFAULT_TIMEOUT = 10.0
+#: the seed set (``random``, ``numpy``, ``torch``) before every check
+CHECK_SEED = 0
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The verdict of one check.
+
+    Attributes:
+        exercise: which exercise was checked, e.g. ``"td_target"``.
+        passed: ``True`` when the function behaves like the reference on every test input.
+        message: the verdict as printed.
+        mistake: what went wrong, as a short key: a mutant's key (e.g. ``"bootstraps_terminal"``),
+            or ``"not_implemented"``, ``"timeout"``, ``"exception"``, ``"mutates_input"``,
+            ``"crashed"``, ``"kind"`` (wrong type, shape or dtype), ``"values"``; ``None`` if passed.
+    """
+
+    exercise: str
+    passed: bool
+    message: str
+    mistake: str | None = None
+
+    def _ipython_display_(self) -> None:
+        """The check already printed its verdict; showing the result again would repeat it."""
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """A common wrong answer: a function that behaves like that mistake, and what to tell the learner."""
+
+    key: str
+    hint: str
+    fn: Callable
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """What a check needs to know about one exercise.
+
+    Attributes:
+        name: the exercise (and the function's) name.
+        reference: returns the package's reference implementation (imported lazily).
+        cases: returns fresh, seeded test inputs, one dict of keyword arguments per case,
+            the smallest (the one shown in a failure) first.
+        observe: runs a function on one case and returns what is compared, by name.
+        mutants: returns the catalogue of common wrong answers.
+        tolerance: absolute and relative tolerance of a value comparison.
+        mutable: arguments the function is meant to change in place (others must stay as they were).
+    """
+
+    name: str
+    reference: Callable[[], Callable]
+    cases: Callable[[], list[dict]]
+    observe: Callable[[Callable, dict], dict]
+    mutants: Callable[[], list[Mutant]]
+    tolerance: float = 1e-5
+    mutable: tuple[str, ...] = ()
+
+
+class Wrong(Exception):
+    """Raised by an ``observe`` function when the output is structurally wrong (told as is)."""
+
+
+class _MutatedInput(Exception):
+    pass
+
+
+# --- running a check safely ---------------------------------------------------------------------
+
+def _seed_all(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    if "torch" in sys.modules:
+        import torch
+
+        torch.manual_seed(seed)
+
+
+def _child(exercise: Exercise, fn: Callable, conn) -> None:
+    """The forked child: run the whole check and send back its verdict."""
+    sys.stdout = sys.stderr = io.StringIO()  # the learner's prints must not reach the kernel's sockets
+    if "torch" in sys.modules:
+        import torch
+
+        torch.set_num_threads(1)  # a thread pool inherited through fork may not be usable
+    try:
+        conn.send(_diagnose(exercise, fn))
+    except BaseException as error:  # noqa: BLE001 - whatever happens, the parent gets a verdict
+        conn.send((False, f"the checker itself failed ({type(error).__name__}: {error}); "
+                          "please tell your instructor", "crashed"))
+    finally:
+        conn.close()
+
+
+def _run_forked(exercise: Exercise, fn: Callable, timeout: float) -> tuple[bool, str, str | None]:
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    with warnings.catch_warnings():  # Python 3.12+ warns about fork in a process with threads
+        warnings.simplefilter("ignore", DeprecationWarning)
+        process = context.Process(target=_child, args=(exercise, fn, send), daemon=True)
+        process.start()
+    send.close()
+    try:
+        if receive.poll(timeout):
+            try:
+                return receive.recv()
+            except EOFError:  # the child ended without sending a verdict
+                process.join(1.0)
+        if process.is_alive():
+            return (False, f"your function did not finish within {timeout:g} s, so it was stopped "
+                           "(your kernel is fine). Look for a loop that never ends, e.g. a `while` "
+                           "whose condition never changes.", "timeout")
+        return (False, f"your code ended the checker's worker process (exit code {process.exitcode}), "
+                       "e.g. with sys.exit() or os._exit(); remove that call.", "crashed")
+    finally:
+        if process.is_alive():
+            process.kill()
+        process.join(1.0)
+        receive.close()
+
+
+def _run_threaded(exercise: Exercise, fn: Callable, timeout: float) -> tuple[bool, str, str | None]:
+    box: list = []
+    thread = threading.Thread(target=lambda: box.append(_diagnose(exercise, fn)), daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if box:
+        return box[0]
+    return (False, f"your function did not finish within {timeout:g} s (an endless loop?). It may still "
+                   "be running in the background: restart the kernel after fixing it.", "timeout")
+
+
+def run_check(exercise: Exercise, fn: Callable, *, timeout: float = DEFAULT_TIMEOUT,
+              quiet: bool = False) -> CheckResult:
+    """Check ``fn`` against ``exercise``, print the verdict (unless ``quiet``) and return it."""
+    _seed_all(CHECK_SEED)
+    if "fork" in multiprocessing.get_all_start_methods():
+        passed, message, mistake = _run_forked(exercise, fn, timeout)
+    else:
+        passed, message, mistake = _run_threaded(exercise, fn, timeout)
+    if passed:
+        text = f"✅ {exercise.name}: correct, well done! {message}"
+    elif mistake == "not_implemented":
+        text = f"⏳ {exercise.name}: not implemented yet. {message}"
+    else:
+        text = f"❌ {exercise.name}: {message}"
+    if not quiet:
+        print(text)
+    return CheckResult(exercise.name, passed, text, mistake)
+
+
+# --- comparing outputs ----------------------------------------------------------------------------
+
+def _is_tensor(value) -> bool:
+    return type(value).__module__.startswith("torch") and hasattr(value, "detach")
+
+
+def _kind(value) -> str:
+    """The kind of a value, as said to a learner: type, and shape and dtype where it has them."""
+    if value is None:
+        return "None"
+    if _is_tensor(value):
+        return f"a tensor of shape {tuple(value.shape)} and dtype {value.dtype}"
+    if isinstance(value, np.ndarray):
+        return f"a numpy array of shape {value.shape} and dtype {value.dtype}"
+    if isinstance(value, (bool, np.bool_)):
+        return "a bool"
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return "a number"
+    return f"a {type(value).__name__}"
+
+
+def _as_array(value) -> np.ndarray:
+    if _is_tensor(value):
+        return value.detach().cpu().double().numpy()
+    return np.asarray(value, dtype=float)
+
+
+def _close(a, b, tolerance: float) -> bool:
+    if isinstance(a, (bool, np.bool_, str, tuple)) or isinstance(b, (bool, np.bool_, str, tuple)):
+        return a == b
+    a, b = _as_array(a), _as_array(b)
+    return a.shape == b.shape and bool(np.allclose(a, b, atol=tolerance, rtol=tolerance, equal_nan=True))
+
+
+def _same(a, b) -> bool:
+    """Exact equality of two inputs (arrays, tensors, modules, numbers), for the mutation check."""
+    if hasattr(a, "state_dict") and hasattr(b, "state_dict"):
+        sa, sb = a.state_dict(), b.state_dict()
+        return sa.keys() == sb.keys() and all(_same(sa[k], sb[k]) for k in sa)
+    if _is_tensor(a) or isinstance(a, np.ndarray):
+        return _kind(a) == _kind(b) and bool((_as_array(a) == _as_array(b)).all())
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    try:
+        return bool(a == b)
+    except Exception:  # noqa: BLE001 - objects without a usable ==: take them as unchanged
+        return True
+
+
+def call(fn: Callable, case: dict, mutable: tuple[str, ...] = ()) -> tuple[Any, dict]:
+    """Call ``fn(**copy_of_case)``; return its output and the (possibly changed) copies of the inputs.
+
+    Raises ``_MutatedInput`` when an argument not in ``mutable`` was changed in place.
+    """
+    inputs = copy.deepcopy(case)
+    output = fn(**inputs)
+    for name, value in case.items():
+        if name not in mutable and not _same(value, inputs[name]):
+            raise _MutatedInput(name)
+    return output, inputs
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "None"
+    if _is_tensor(value) or isinstance(value, np.ndarray):
+        array = _as_array(value)
+        text = np.array2string(np.round(array, 4), precision=4, separator=", ", threshold=12,
+                               suppress_small=True, max_line_width=10_000)
+        text = " ".join(text.split())  # a table on one line: "[[0.0, 1.0], [2.0, -1.0]]"
+        return f"tensor({text})" if _is_tensor(value) else text
+    if isinstance(value, (float, np.floating)):
+        return repr(round(float(value), 4))
+    return repr(value)
+
+
+def describe_case(case: dict) -> str:
+    """The inputs of a case in one or a few lines (modules and generators named, not printed)."""
+    parts = []
+    for name, value in case.items():
+        if hasattr(value, "state_dict") or isinstance(value, np.random.Generator) or callable(value):
+            continue
+        parts.append(f"{name}={_fmt(value)}")
+    return ", ".join(parts)
+
+
+def _short_traceback(error: BaseException) -> str:
+    """The learner's own frames (not this module's), as 'line N: source', and the error line."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename != __file__]
+    lines = []
+    for frame in frames[-3:]:
+        source = (frame.line or linecache.getline(frame.filename, frame.lineno)).strip()
+        lines.append(f"    in {frame.name}, line {frame.lineno}: {source}")
+    lines.append(f"    {type(error).__name__}: {error}")
+    return "\n".join(lines)
+
+
+_EXCEPTION_HINTS = [
+    (("index", "indices"), "an index is out of range or of the wrong type: rows are states (obs), columns actions"),
+    (("shape", "size", "broadcast", "dimension"),
+     "the shapes of two values do not fit together: print `.shape` of each tensor or array on that line"),
+    (("grad",), "a tensor that needs gradients was used where a plain value is needed: "
+                "use `.detach()` or `torch.no_grad()` where no gradient should flow"),
+    (("dtype", "expected scalar type", "float", "long"),
+     "two tensors have different dtypes: actions used as indices must be int64 (`.long()`)"),
+]
+
+
+def _exception_hint(error: BaseException) -> str:
+    text = f"{type(error).__name__} {error}".lower()
+    for words, hint in _EXCEPTION_HINTS:
+        if any(word in text for word in words):
+            return hint
+    return "read the last line of the traceback: it says what went wrong and where"
+
+
+def _diagnose(exercise: Exercise, fn: Callable) -> tuple[bool, str, str | None]:
+    """Compare ``fn`` with the reference; return (passed, message, mistake)."""
+    if not callable(fn):
+        return False, f"expected a function or class, got {_kind(fn)}.", "kind"
+    reference = exercise.reference()
+    cases = exercise.cases()
+    _seed_all(CHECK_SEED)
+    expected = [exercise.observe(reference, case) for case in cases]
+    _seed_all(CHECK_SEED)
+    got = []
+    try:
+        for case in cases:
+            got.append(exercise.observe(fn, case))
+    except NotImplementedError:
+        return False, "Replace the `raise NotImplementedError(...)` line with your code, then run this check again.", \
+            "not_implemented"
+    except _MutatedInput as changed:
+        return False, (f"your function changes its input `{changed}` in place. Leave the inputs as they "
+                       "are: compute new values (e.g. `x = x * 2` rather than `x *= 2`)."), "mutates_input"
+    except Wrong as wrong:
+        return False, str(wrong), "kind"
+    except Exception as error:  # noqa: BLE001 - the learner's error, reported kindly
+        return False, (f"your function raised an error on the inputs\n    {describe_case(cases[len(got)])}\n"
+                       f"{_short_traceback(error)}\n  Hint: {_exception_hint(error)}."), "exception"
+
+    computed: list[tuple[Mutant, list[dict] | None]] = []
+
+    def mutant_outputs():
+        """Each mutant with its outputs on the cases (None if it cannot run), computed once, lazily."""
+        yield from computed
+        for mutant in exercise.mutants()[len(computed):]:
+            _seed_all(CHECK_SEED)
+            try:
+                outputs = [exercise.observe(mutant.fn, case) for case in cases]
+            except Exception:  # noqa: BLE001 - a mutant that cannot run on a case matches nothing
+                outputs = None
+            computed.append((mutant, outputs))
+            yield mutant, outputs
+
+    # the kind of each output first: type, shape, dtype
+    for index, (want, have) in enumerate(zip(expected, got)):
+        for name in want:
+            if _kind(have.get(name)) != _kind(want[name]):
+                for mutant, outputs in mutant_outputs():
+                    if outputs is not None and _kind(outputs[index].get(name)) == _kind(have.get(name)):
+                        return False, _failure(mutant.hint, cases[index], name, want[name], have.get(name),
+                                               kinds=True), mutant.key
+                return False, _failure(None, cases[index], name, want[name], have.get(name), kinds=True), "kind"
+    # then the values
+    for index, (want, have) in enumerate(zip(expected, got)):
+        bad = [name for name in want if not _close(have[name], want[name], exercise.tolerance)]
+        if not bad:
+            continue
+        for mutant, outputs in mutant_outputs():
+            if outputs is not None and all(_close(h[name], o[name], exercise.tolerance)
+                                           for h, o in zip(got, outputs) for name in o):
+                return False, _failure(mutant.hint, cases[index], bad[0], want[bad[0]], have[bad[0]]), mutant.key
+        return False, _failure(None, cases[index], bad[0], want[bad[0]], have[bad[0]]), "values"
+    return True, f"({len(cases)} test inputs)", None
+
+
+def _failure(hint: str | None, case: dict, name: str, want, have, *, kinds: bool = False) -> str:
+    if hint is None:
+        hint = ("the kind of output differs from what was expected" if kinds else
+                "the values differ from the expected ones; go through the equation above step by step")
+    lines = [f"{hint}.", f"  Example: {describe_case(case)}"]
+    if kinds:
+        lines += [f"  expected {name}: {_kind(want)}", f"  yours:   {_kind(have)}"]
+    else:
+        lines += [f"  expected {name}: {_fmt(want)}", f"  yours:   {_fmt(have)}"]
+    return "\n".join(lines)
+
+
+# --- chapter 02: Q-tables -------------------------------------------------------------------------
+
+_EPSILON_CALLS = 2000  # calls per case; action frequencies are compared within ±0.05 (> 4.5 σ)
+
+
+def _epsilon_cases() -> list[dict]:
+    return [dict(q_values=np.array([1.0, 3.0, 2.0, 0.5]), epsilon=0.2, seed=1),
+            dict(q_values=np.array([-1.0, 0.5, -2.0]), epsilon=0.5, seed=2),
+            dict(q_values=np.array([2.0, 2.0, 0.0]), epsilon=0.0, seed=3)]
+
+
+def _observe_epsilon_greedy(fn: Callable, case: dict) -> dict:
+    q_values, epsilon = case["q_values"], case["epsilon"]
+    n_actions = len(q_values)
+    rng = np.random.default_rng(case["seed"])
+    counts = np.zeros(n_actions)
+    given = q_values.copy()
+    for _ in range(_EPSILON_CALLS):
+        action = fn(given, epsilon, rng)
+        if not _same(given, q_values):
+            raise _MutatedInput("q_values")
+        if isinstance(action, (bool, np.bool_)) or not isinstance(action, (int, np.integer)):
+            raise Wrong(f"your function returned {_kind(action)} ({_fmt(action)}); an action is one int, "
+                        "e.g. `int(np.argmax(q_values))`.")
+        if not 0 <= action < n_actions:
+            raise Wrong(f"your function returned the action {action}, but there are {n_actions} actions "
+                        f"(0 to {n_actions - 1}).")
+        counts[action] += 1
+
+    def actions(seed: int) -> list[int]:
+        generator = np.random.default_rng(seed)
+        return [int(fn(q_values.copy(), epsilon, generator)) for _ in range(20)]
+
+    return {"action frequencies": counts / _EPSILON_CALLS,
+            "same actions from the same seed": actions(case["seed"] + 100) == actions(case["seed"] + 100)}
+
+
+def _greedy_ties_random(q_values: np.ndarray, rng: np.random.Generator) -> int:
+    best = np.flatnonzero(q_values == q_values.max())
+    return int(rng.choice(best))
+
+
+def _epsilon_mutants() -> list[Mutant]:
+    def argmin(q_values, epsilon, rng):
+        if rng.random() < epsilon:
+            return int(rng.integers(len(q_values)))
+        return _greedy_ties_random(-q_values, rng)
+
+    def never_explores(q_values, epsilon, rng):
+        return _greedy_ties_random(q_values, rng)
+
+    def never_exploits(q_values, epsilon, rng):
+        return int(rng.integers(len(q_values)))
+
+    def inverted(q_values, epsilon, rng):
+        if rng.random() < 1 - epsilon:
+            return int(rng.integers(len(q_values)))
+        return _greedy_ties_random(q_values, rng)
+
+    def first_of_ties(q_values, epsilon, rng):
+        if rng.random() < epsilon:
+            return int(rng.integers(len(q_values)))
+        return int(np.argmax(q_values))
+
+    def explores_without_greedy(q_values, epsilon, rng):
+        greedy = _greedy_ties_random(q_values, rng)
+        if rng.random() < epsilon:
+            return int(rng.choice([a for a in range(len(q_values)) if a != greedy]))
+        return greedy
+
+    def global_random(q_values, epsilon, rng):
+        if np.random.random() < epsilon:
+            return int(np.random.randint(len(q_values)))
+        best = np.flatnonzero(q_values == q_values.max())
+        return int(best[np.random.randint(len(best))])
+
+    return [
+        Mutant("argmin", "you pick the action with the smallest Q-value; greedy means argmax", argmin),
+        Mutant("never_explores", "your agent never explores: with probability ε it must take a uniformly "
+               "random action", never_explores),
+        Mutant("never_exploits", "your agent always acts at random: with probability 1 − ε it must take "
+               "the greedy action argmax Q(s, ·)", never_exploits),
+        Mutant("inverted_epsilon", "you explore with probability 1 − ε instead of ε: explore when "
+               "`rng.random() < epsilon`", inverted),
+        Mutant("first_of_ties", "ties always go to the first action (np.argmax does that), so a zero-initialised "
+               "table never tries the others: break ties at random with rng", first_of_ties),
+        Mutant("explores_without_greedy", "when exploring you leave out the greedy action: the random action "
+               "is uniform over ALL actions", explores_without_greedy),
+        Mutant("global_random", "you draw from np.random instead of the `rng` argument, so the same seed "
+               "does not give the same actions: use rng.random() and rng.integers()", global_random),
+    ]
+
+
+EPSILON_GREEDY = Exercise(
+    name="epsilon_greedy",
+    reference=lambda: __import__("rlcourse.tabular", fromlist=["epsilon_greedy"]).epsilon_greedy,
+    cases=_epsilon_cases, observe=_observe_epsilon_greedy, mutants=_epsilon_mutants, tolerance=0.05)
+
+
+def _q_table() -> np.ndarray:
+    return np.array([[0.0, 1.0], [2.0, -1.0], [-0.5, 4.0], [3.0, 0.5]])  # (n_states=4, n_actions=2)
+
+
+def _q_learning_cases() -> list[dict]:
+    common = dict(alpha=0.5, gamma=0.9)
+    return [dict(q_table=_q_table(), obs=0, action=1, reward=1.0, next_obs=2, terminated=False, **common),
+            dict(q_table=_q_table(), obs=1, action=0, reward=-1.0, next_obs=3, terminated=True, **common),
+            dict(q_table=_q_table(), obs=3, action=1, reward=0.5, next_obs=1, terminated=False, **common),
+            dict(q_table=_q_table(), obs=2, action=1, reward=2.0, next_obs=2, terminated=False, alpha=0.1,
+                 gamma=0.5)]
+
+
+def _observe_tabular(fn: Callable, case: dict) -> dict:
+    td_error, inputs = call(fn, case, mutable=("q_table",))
+    return {"returned td_error": td_error, "q_table after the update": inputs["q_table"]}
+
+
+def _tabular_update(next_value: Callable, *, use_terminated: bool = True, use_alpha: bool = True,
+                    use_gamma: bool = True, sign: float = 1.0, write: bool = True, give: bool = True):
+    """A tabular TD update built from parts, each switch one common mistake."""
+
+    def update(q_table, obs, action, reward, next_obs, terminated, alpha, gamma, next_action=None):
+        bootstrap = next_value(q_table, obs, action, next_obs, next_action)
+        if terminated and use_terminated:
+            bootstrap = 0.0
+        td_target = reward + (gamma if use_gamma else 1.0) * bootstrap
+        td_error = sign * (td_target - q_table[obs, action])
+        if write:
+            q_table[obs, action] = q_table[obs, action] + (alpha if use_alpha else 1.0) * (td_target - q_table[obs, action])
+        return float(td_error) if give else None
+
+    return update
+
+
+def _max_next(q_table, obs, action, next_obs, next_action):
+    return q_table[next_obs].max()
+
+
+def _q_learning_mutants() -> list[Mutant]:
+    def sarsa_style(*, q_table, obs, action, reward, next_obs, terminated, alpha, gamma):
+        return _tabular_update(lambda q, s, a, s2, a2: q[s2, a])(q_table, obs, action, reward, next_obs,
+                                                                 terminated, alpha, gamma)
+
+    def mutant(**switches):
+        update = _tabular_update(switches.pop("next_value", _max_next), **switches)
+        return lambda q_table, obs, action, reward, next_obs, terminated, alpha, gamma: update(
+            q_table, obs, action, reward, next_obs, terminated, alpha, gamma)
+
+    return [
+        Mutant("bootstraps_terminal", "your target bootstraps through a terminated transition: when "
+               "terminated, there is no future, so td_target = r", mutant(use_terminated=False)),
+        Mutant("current_state_max", "your target uses max Q(s, ·) of the current state; it must use the next "
+               "state: max_a' Q(next_obs, a')", mutant(next_value=lambda q, s, a, s2, a2: q[s].max())),
+        Mutant("same_action_next", "your target uses Q(next_obs, action), the value of the same action in the "
+               "next state; Q-learning takes the max over all next actions", sarsa_style),
+        Mutant("no_alpha", "you replaced Q(s, a) by the target; move it only a step α of the way: "
+               "Q(s, a) + α · td_error", mutant(use_alpha=False)),
+        Mutant("no_gamma", "your target does not discount: multiply the next state's value by γ",
+               mutant(use_gamma=False)),
+        Mutant("td_error_sign", "your TD error has the wrong sign: td_error = td_target − Q(s, a)",
+               mutant(sign=-1.0)),
+        Mutant("no_write", "your function never writes the new value into q_table: update it in place, "
+               "q_table[obs, action] = ...", mutant(write=False)),
+        Mutant("no_return", "your function does not return the TD error: end with `return td_error`",
+               mutant(give=False)),
+    ]
+
+
+Q_LEARNING_UPDATE = Exercise(
+    name="q_learning_update",
+    reference=lambda: __import__("rlcourse.tabular", fromlist=["q_learning_update"]).q_learning_update,
+    cases=_q_learning_cases, observe=_observe_tabular, mutants=_q_learning_mutants, mutable=("q_table",))
+
+
+def _sarsa_cases() -> list[dict]:
+    cases = _q_learning_cases()
+    for case, next_action in zip(cases, [0, 1, 1, 0]):
+        case["next_action"] = next_action
+        case["terminated"] = case.pop("terminated")  # keep the argument order of the signature
+        case["alpha"] = case.pop("alpha")
+        case["gamma"] = case.pop("gamma")
+    return cases
+
+
+def _sarsa_mutants() -> list[Mutant]:
+    def mutant(**switches):
+        update = _tabular_update(switches.pop("next_value", lambda q, s, a, s2, a2: q[s2, a2]), **switches)
+        return lambda q_table, obs, action, reward, next_obs, next_action, terminated, alpha, gamma: update(
+            q_table, obs, action, reward, next_obs, terminated, alpha, gamma, next_action)
+
+    return [
+        Mutant("bootstraps_terminal", "your target bootstraps through a terminated transition: when "
+               "terminated, there is no future, so td_target = r", mutant(use_terminated=False)),
+        Mutant("q_learning_max", "you used max_a' Q(next_obs, a'): that is Q-learning. SARSA uses the action "
+               "really taken next: Q(next_obs, next_action)", mutant(next_value=_max_next)),
+        Mutant("same_action_next", "your target uses Q(next_obs, action); SARSA uses the next action: "
+               "Q(next_obs, next_action)", mutant(next_value=lambda q, s, a, s2, a2: q[s2, a])),
+        Mutant("no_alpha", "you replaced Q(s, a) by the target; move it only a step α of the way: "
+               "Q(s, a) + α · td_error", mutant(use_alpha=False)),
+        Mutant("no_gamma", "your target does not discount: multiply the next state's value by γ",
+               mutant(use_gamma=False)),
+        Mutant("td_error_sign", "your TD error has the wrong sign: td_error = td_target − Q(s, a)",
+               mutant(sign=-1.0)),
+        Mutant("no_write", "your function never writes the new value into q_table: update it in place, "
+               "q_table[obs, action] = ...", mutant(write=False)),
+        Mutant("no_return", "your function does not return the TD error: end with `return td_error`",
+               mutant(give=False)),
+    ]
+
+
+SARSA_UPDATE = Exercise(
+    name="sarsa_update",
+    reference=lambda: __import__("rlcourse.tabular", fromlist=["sarsa_update"]).sarsa_update,
+    cases=_sarsa_cases, observe=_observe_tabular, mutants=_sarsa_mutants, mutable=("q_table",))
+
+
+def check_epsilon_greedy(fn: Callable, *, timeout: float = DEFAULT_TIMEOUT) -> CheckResult:
+    """Check ``epsilon_greedy(q_values, epsilon, rng) -> int`` (action frequencies, ties, reproducibility)."""
+    return run_check(EPSILON_GREEDY, fn, timeout=timeout)
+
+
+def check_q_learning_update(fn: Callable, *, timeout: float = DEFAULT_TIMEOUT) -> CheckResult:
+    """Check ``q_learning_update(q_table, obs, action, reward, next_obs, terminated, alpha, gamma) -> td_error``."""
+    return run_check(Q_LEARNING_UPDATE, fn, timeout=timeout)
+
+
+def check_sarsa_update(fn: Callable, *, timeout: float = DEFAULT_TIMEOUT) -> CheckResult:
+    """Check ``sarsa_update(q_table, obs, action, reward, next_obs, next_action, terminated, alpha, gamma)``."""
+    return run_check(SARSA_UPDATE, fn, timeout=timeout)

@@ -1,0 +1,156 @@
+"""Tests of rlcourse.checks: the reference passes, every mutant fails with its own hint, and the
+learner's code cannot hang or break a check (timeouts, exceptions, mutation, not implemented)."""
+
+import os
+import time
+
+import numpy as np
+import pytest
+
+from rlcourse import checks, tabular
+
+EXERCISES = [checks.EPSILON_GREEDY, checks.Q_LEARNING_UPDATE, checks.SARSA_UPDATE]
+
+
+def mutant_params():
+    return [pytest.param(exercise, mutant, id=f"{exercise.name}-{mutant.key}")
+            for exercise in EXERCISES for mutant in exercise.mutants()]
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.name)
+def test_the_reference_passes(exercise, capsys):
+    result = checks.run_check(exercise, exercise.reference())
+    assert result.passed and result.mistake is None
+    assert result.message.startswith(f"✅ {exercise.name}: correct")
+    assert capsys.readouterr().out == result.message + "\n"
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.name)
+def test_each_mutant_key_and_hint_is_its_own(exercise):
+    mutants = exercise.mutants()
+    assert len({m.key for m in mutants}) == len(mutants)
+    assert len({m.hint for m in mutants}) == len(mutants)
+
+
+@pytest.mark.parametrize("exercise, mutant", mutant_params())
+def test_every_mutant_fails_with_its_own_hint(exercise, mutant):
+    result = checks.run_check(exercise, mutant.fn, quiet=True)
+    assert not result.passed
+    assert result.mistake == mutant.key, result.message
+    assert mutant.hint in result.message
+    assert "Example:" in result.message or "expected" in result.message or mutant.hint in result.message
+
+
+def test_a_failure_shows_one_small_example():
+    wrong = checks.Q_LEARNING_UPDATE.mutants()[0].fn  # bootstraps through terminal transitions
+    message = checks.run_check(checks.Q_LEARNING_UPDATE, wrong, quiet=True).message
+    # the terminal case: r = -1, Q(1, 0) = 2, so td_error = -1 - 2 = -3; bootstrapping adds 0.9 * 3
+    assert "terminated=True" in message
+    assert "expected returned td_error: -3.0" in message
+    assert "yours:   -0.3" in message
+
+
+def test_not_implemented_is_reported_cleanly(capsys):
+    def q_learning_update(q_table, obs, action, reward, next_obs, terminated, alpha, gamma):
+        raise NotImplementedError("your code here")
+
+    result = checks.check_q_learning_update(q_learning_update)
+    assert not result.passed and result.mistake == "not_implemented"
+    out = capsys.readouterr().out
+    assert "not implemented yet" in out and "Traceback" not in out
+
+
+def test_an_endless_loop_gets_a_timeout_verdict_and_the_kernel_lives_on():
+    def q_learning_update(q_table, obs, action, reward, next_obs, terminated, alpha, gamma):
+        while True:
+            pass
+
+    start = time.perf_counter()
+    result = checks.run_check(checks.Q_LEARNING_UPDATE, q_learning_update, timeout=1.0, quiet=True)
+    assert time.perf_counter() - start < 1.0 + 2.0
+    assert result.mistake == "timeout" and "did not finish within 1 s" in result.message
+    # this process (the "kernel") still works, and the next check runs normally
+    assert checks.run_check(checks.Q_LEARNING_UPDATE, tabular.q_learning_update, quiet=True).passed
+
+
+def test_the_threaded_fallback_also_keeps_to_the_deadline(monkeypatch):
+    monkeypatch.setattr(checks.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    assert checks.run_check(checks.SARSA_UPDATE, tabular.sarsa_update, quiet=True).passed
+    stop = []
+
+    def sarsa_update(**inputs):
+        while not stop:
+            time.sleep(0.01)
+
+    start = time.perf_counter()
+    result = checks.run_check(checks.SARSA_UPDATE, sarsa_update, timeout=0.5, quiet=True)
+    stop.append(True)  # let the runaway thread end
+    assert time.perf_counter() - start < 0.5 + 2.0 and result.mistake == "timeout"
+
+
+def test_exiting_the_worker_is_reported():
+    def epsilon_greedy(q_values, epsilon, rng):
+        os._exit(3)
+
+    result = checks.run_check(checks.EPSILON_GREEDY, epsilon_greedy, quiet=True)
+    assert result.mistake == "crashed" and "exit code 3" in result.message
+
+
+def test_an_exception_gets_a_short_traceback_and_a_hint():
+    def q_learning_update(q_table, obs, action, reward, next_obs, terminated, alpha, gamma):
+        return q_table[obs, action, next_obs]
+
+    result = checks.run_check(checks.Q_LEARNING_UPDATE, q_learning_update, quiet=True)
+    assert result.mistake == "exception"
+    assert "in q_learning_update, line " in result.message
+    assert ": return q_table[obs, action, next_obs]" in result.message
+    assert "IndexError" in result.message and "Hint:" in result.message
+    assert "checks.py" not in result.message  # only the learner's own frames
+
+
+def test_a_function_that_changes_its_inputs_is_told_so():
+    def epsilon_greedy(q_values, epsilon, rng):
+        q_values -= q_values.max()  # in place: the caller's array changes
+        return int(np.argmax(q_values))
+
+    result = checks.run_check(checks.EPSILON_GREEDY, epsilon_greedy, quiet=True)
+    assert result.mistake == "mutates_input" and "`q_values` in place" in result.message
+
+
+def test_prints_inside_the_learner_code_do_not_leak(capsys):
+    def sarsa_update(q_table, obs, action, reward, next_obs, next_action, terminated, alpha, gamma):
+        print("debugging")
+        return tabular.sarsa_update(q_table, obs, action, reward, next_obs, next_action, terminated, alpha, gamma)
+
+    assert checks.check_sarsa_update(sarsa_update).passed
+    assert "debugging" not in capsys.readouterr().out
+
+
+def test_random_state_is_set_before_each_check():
+    seen = []
+
+    def q_learning_update(q_table, obs, action, reward, next_obs, terminated, alpha, gamma):
+        if not seen:
+            seen.append(np.random.random())
+            raise ValueError(repr(seen[0]))
+        return 0.0
+
+    first = checks.run_check(checks.Q_LEARNING_UPDATE, q_learning_update, quiet=True).message
+    np.random.random(100)  # the caller's random state moves on ...
+    second = checks.run_check(checks.Q_LEARNING_UPDATE, q_learning_update, quiet=True).message
+    assert first == second  # ... and the check still sees the same draws (the child starts afresh)
+    np.random.seed(checks.CHECK_SEED)
+    assert repr(np.random.random()) in first
+
+
+def test_a_wrong_return_type_is_named_before_values():
+    def epsilon_greedy(q_values, epsilon, rng):
+        return np.array([int(np.argmax(q_values))])
+
+    result = checks.run_check(checks.EPSILON_GREEDY, epsilon_greedy, quiet=True)
+    assert result.mistake == "kind" and "an action is one int" in result.message
+
+
+def test_the_result_is_not_shown_twice_in_a_notebook():
+    result = checks.CheckResult("x", True, "✅ x")
+    assert result._ipython_display_() is None  # IPython calls this instead of printing the repr

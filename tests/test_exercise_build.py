@@ -1,0 +1,120 @@
+"""Tests of rlcourse.exercise_build: learner versions are generated from the solutions, committed
+up to date, and contain neither solution code nor stored tracebacks."""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from rlcourse import exercise_build
+from rlcourse.exercise_build import BEGIN, END, HINT, learner_version, strip_solution
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS = exercise_build.solution_paths()
+IDS = [p.name for p in SOLUTIONS]
+
+SOLVED = f'''def td_error(reward, value):
+    """Doc."""
+    {BEGIN}
+    {HINT} subtract the value
+    result = reward - value
+    return result
+    {END}
+
+print(td_error(1, 2))'''
+
+
+def test_strip_solution_leaves_the_hint_and_a_stub_at_the_same_indent():
+    assert strip_solution(SOLVED) == '''def td_error(reward, value):
+    """Doc."""
+    # HINT: subtract the value
+    raise NotImplementedError('your code here (hint: subtract the value)')
+
+print(td_error(1, 2))'''
+
+
+def test_strip_solution_without_hint_and_in_markdown():
+    assert strip_solution(f"{BEGIN}\nx = 1\n{END}") == "raise NotImplementedError('your code here')"
+    assert strip_solution(f"Why?\n{BEGIN}\nBecause.\n{END}", markdown=True) == "Why?\n_Your answer here._"
+    assert strip_solution("no markers\n") == "no markers\n"
+
+
+@pytest.mark.parametrize("source, problem", [(f"{BEGIN}\nx = 1", "never closed"),
+                                             (f"x = 1\n{END}", "without"),
+                                             (f"{BEGIN}\n{BEGIN}\n{END}", "inside another")])
+def test_broken_markers_are_named(source, problem):
+    with pytest.raises(ValueError, match=problem):
+        strip_solution(source)
+
+
+def test_a_stripped_stub_raises_not_implemented():
+    namespace = {}
+    exec(strip_solution(SOLVED).replace("print(td_error(1, 2))", ""), namespace)
+    with pytest.raises(NotImplementedError, match="subtract the value"):
+        namespace["td_error"](1, 2)
+
+
+def test_there_are_solutions_for_each_chapter():
+    assert "02_q_tables.ipynb" in IDS
+
+
+def test_the_committed_learner_versions_are_what_build_generates(capsys):
+    assert exercise_build.stale_learner_versions() == []
+    assert exercise_build.main("check") == 0
+    assert "match their solutions" in capsys.readouterr().out
+
+
+def test_check_fails_for_a_stale_learner_version(tmp_path, monkeypatch):
+    (tmp_path / "solutions").mkdir()
+    solution = nbformat.read(SOLUTIONS[0], as_version=4)
+    nbformat.write(solution, tmp_path / "solutions" / SOLUTIONS[0].name)
+    learner = learner_version(solution, SOLUTIONS[0].name)
+    learner.cells[-1].source += "\n# edited by hand"
+    nbformat.write(learner, tmp_path / SOLUTIONS[0].name)
+    monkeypatch.setattr(exercise_build, "EXERCISES", tmp_path)
+    monkeypatch.setattr(exercise_build, "SOLUTIONS", tmp_path / "solutions")
+    assert exercise_build.stale_learner_versions() == [f"exercises/{SOLUTIONS[0].name} is not what its "
+                                                       "solution generates"]
+    (tmp_path / SOLUTIONS[0].name).unlink()
+    assert exercise_build.stale_learner_versions() == [f"exercises/{SOLUTIONS[0].name} is missing"]
+
+
+def solution_regions(nb) -> list[str]:
+    regions = []
+    for cell in nb.cells:
+        inside = None
+        for line in cell.source.split("\n"):
+            if line.strip() == BEGIN:
+                inside = []
+            elif line.strip() == END:
+                regions.append("\n".join(inside))
+                inside = None
+            elif inside is not None and not line.strip().startswith(HINT):
+                inside.append(line)
+    return regions
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=IDS)
+def test_learner_versions_hold_no_solution_code_and_no_tracebacks(path):
+    solution = nbformat.read(path, as_version=4)
+    learner = nbformat.read(ROOT / "exercises" / path.name, as_version=4)
+    sources = "\n".join(cell.source for cell in learner.cells)
+    assert BEGIN not in sources and END not in sources
+    regions = solution_regions(solution)
+    assert regions, "a solution notebook without solution regions"
+    for region in regions:
+        assert region.strip() not in sources
+    outputs = [output for cell in learner.cells if cell.cell_type == "code" for output in cell.outputs]
+    assert all(output.output_type != "error" for output in outputs)
+    text = "".join(output.get("text", "") for output in outputs)
+    assert "Traceback" not in text and "❌" not in text and "✅" not in text
+    check_cells = [cell for cell in learner.cells if cell.cell_type == "code" and cell.source.startswith("check_")]
+    assert text.count("not implemented yet") == len(check_cells) > 0
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=IDS)
+def test_every_check_passes_in_the_solutions(path):
+    solution = nbformat.read(path, as_version=4)
+    text = "".join(output.get("text", "") for cell in solution.cells if cell.cell_type == "code"
+                   for output in cell.outputs)
+    assert "✅" in text and "❌" not in text and "⏳" not in text
