@@ -205,7 +205,8 @@ def _mark_cells(ax: plt.Axes, layout: GridLayout, line_color: str = "white") -> 
 
 
 def plot_q_table(q_table: np.ndarray, env, *, ax: plt.Axes | None = None,
-                 title: str | None = None, colorbar: bool = True) -> plt.Axes:
+                 title: str | None = None, colorbar: bool = True, vmin: float | None = None,
+                 vmax: float | None = None) -> plt.Axes:
     """Heatmap of max_a Q(s, a) on the grid with an arrow for the greedy action in every cell.
 
         colour(s) = max_a Q(s, a)        arrow(s) = argmax_a Q(s, a)
@@ -220,6 +221,8 @@ def plot_q_table(q_table: np.ndarray, env, *, ax: plt.Axes | None = None,
         ax: the Axes to draw on; a new figure is made when None.
         title: the Axes title.
         colorbar: add a colour bar for max_a Q.
+        vmin, vmax: the colour scale's ends (default: this table's range); fix them to compare
+            several tables, e.g. snapshots taken during training.
 
     Returns:
         The Axes; its arrows are the ``Quiver`` with gid ``"greedy_actions"``.
@@ -233,7 +236,7 @@ def plot_q_table(q_table: np.ndarray, env, *, ax: plt.Axes | None = None,
     if ax is None:
         _, ax = plt.subplots(figsize=(0.6 * n_cols + 1.5, 0.6 * n_rows + 0.4))
     values = q_table.max(axis=1).reshape(n_rows, n_cols)  # (n_rows, n_cols)
-    image = ax.imshow(values, cmap="viridis")
+    image = ax.imshow(values, cmap="viridis", vmin=vmin, vmax=vmax)
     _mark_cells(ax, layout)
     xs, ys, us, vs, dots = [], [], [], [], []
     for state, q_values in enumerate(q_table):
@@ -298,6 +301,8 @@ def plot_q_table_snapshots(snapshots: list[tuple[int, np.ndarray]], env, *,
                            count: int = 4) -> plt.Figure:
     """A row of :func:`plot_q_table` heatmaps at ``count`` snapshots spread over training.
 
+    All panels share one colour scale (and one colour bar), so values can be compared across them.
+
     Args:
         snapshots: ``(episode, q_table)`` pairs, as ``rlcourse.tabular.train(snapshot_every=...)``
             records them in ``run.snapshots``.
@@ -309,12 +314,15 @@ def plot_q_table_snapshots(snapshots: list[tuple[int, np.ndarray]], env, *,
     picks = np.linspace(0, len(snapshots) - 1, min(count, len(snapshots)))
     picks = np.unique(picks.round().astype(int))
     n_rows, n_cols = grid_layout(env).shape
-    figsize = (len(picks) * (0.45 * n_cols + 0.6), 0.45 * n_rows + 0.7)
-    fig, axes = plt.subplots(1, len(picks), figsize=figsize, squeeze=False)
+    values = [np.asarray(snapshots[pick][1]).max(axis=1) for pick in picks]
+    vmin, vmax = min(v.min() for v in values), max(v.max() for v in values)
+    figsize = (len(picks) * (0.45 * n_cols + 0.6) + 1.0, 0.45 * n_rows + 0.7)
+    fig, axes = plt.subplots(1, len(picks), figsize=figsize, squeeze=False, layout="constrained")
     for ax, pick in zip(axes[0], picks):
         episode, q_table = snapshots[pick]
-        plot_q_table(q_table, env, ax=ax, title=f"after episode {episode}", colorbar=False)
-    fig.tight_layout()
+        plot_q_table(q_table, env, ax=ax, title=f"after episode {episode}", colorbar=False,
+                     vmin=vmin, vmax=vmax)
+    fig.colorbar(axes[0, 0].get_images()[0], ax=list(axes[0]), label="max_a Q(s, a)")
     return fig
 
 def plot_episode_returns(runs: dict[str, list], *, window: int = 10, ax: plt.Axes | None = None,

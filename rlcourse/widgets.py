@@ -35,6 +35,7 @@ def q_table_step_through(snapshots: list, env, *, dpi: int = 80):
     import io
 
     import ipywidgets as widgets
+    import numpy as np
     from matplotlib.figure import Figure
 
     from rlcourse.plotting import grid_layout, plot_q_table
@@ -44,6 +45,9 @@ def q_table_step_through(snapshots: list, env, *, dpi: int = 80):
         raise ValueError("no snapshots: train with snapshot_every > 0")
     episodes = [episode for episode, _ in snapshots]
     n_rows, n_cols = grid_layout(env).shape
+    # one colour scale for every snapshot, so that values visibly grow as the slider moves
+    vmin = min(float(np.min(np.max(q_table, axis=1))) for _, q_table in snapshots)
+    vmax = max(float(np.max(q_table)) for _, q_table in snapshots)
     step = episodes[1] - episodes[0] if len(episodes) > 1 else 1
     slider = widgets.IntSlider(value=episodes[0], min=episodes[0], max=episodes[-1], step=step,
                                description="episode", continuous_update=False,
@@ -61,7 +65,7 @@ def q_table_step_through(snapshots: list, env, *, dpi: int = 80):
             value = "greedy policy"
         # a bare Figure (no pyplot): nothing is shown or kept by the notebook's backend
         fig = Figure(figsize=(0.55 * n_cols + 1.6, 0.55 * n_rows + 0.6))
-        plot_q_table(q_table, env, ax=fig.subplots(),
+        plot_q_table(q_table, env, ax=fig.subplots(), vmin=vmin, vmax=vmax,
                      title=f"after episode {shown_episode}: {value}")
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")

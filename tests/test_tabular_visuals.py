@@ -126,7 +126,7 @@ def test_two_paths_are_drawn_through_their_cells_with_labels():
 def test_snapshots_figure_shows_first_and_last():
     snapshots = [(episode, np.full((16, 4), episode / 100.0)) for episode in range(10, 101, 10)]
     fig = plot_q_table_snapshots(snapshots, "FrozenLake-v1", count=4)
-    titles = [ax.get_title() for ax in fig.axes]
+    titles = [ax.get_title() for ax in fig.axes if ax.get_images()]  # not the colour bar
     assert titles == [f"after episode {episode}" for episode in (10, 40, 70, 100)]
 
 
@@ -178,3 +178,10 @@ def test_step_through_slider_redraws_the_table_of_that_episode():
     assert label == "<Q-table after episode 300>" and png != first_png
     slider.value = 250  # between snapshots: the last one taken before
     assert shown()[0] == "<Q-table after episode 200>"
+
+
+def test_snapshots_share_one_colour_scale():
+    snapshots = [(100, np.full((16, 4), 0.1)), (200, np.full((16, 4), 0.5))]
+    fig = plot_q_table_snapshots(snapshots, "FrozenLake-v1")
+    limits = {ax.get_images()[0].get_clim() for ax in fig.axes if ax.get_images()}
+    assert limits == {(0.1, 0.5)}
