@@ -313,6 +313,23 @@ def _diagnose(exercise: Exercise, fn: Callable) -> tuple[bool, str, str | None]:
         return False, f"expected a function or class, got {_kind(fn)}.", "kind"
     reference = exercise.reference()
     cases = exercise.cases()
+    computed: list[tuple[Mutant, list[dict] | tuple[int, type]]] = []
+
+    def mutant_outputs():
+        """Each mutant with its outputs on the cases, or (case index, exception type) where it fails;
+        computed once, lazily, in catalogue order."""
+        yield from computed
+        for mutant in exercise.mutants()[len(computed):]:
+            _seed_all(CHECK_SEED)
+            outputs: list[dict] | tuple[int, type] = []
+            for index, case in enumerate(cases):
+                try:
+                    outputs.append(exercise.observe(mutant.fn, case))
+                except Exception as error:  # noqa: BLE001 - how a mutant fails is part of its behaviour
+                    outputs = (index, type(error))
+                    break
+            computed.append((mutant, outputs))
+            yield mutant, outputs
     _seed_all(CHECK_SEED)
     expected = [exercise.observe(reference, case) for case in cases]
     _seed_all(CHECK_SEED)
@@ -329,42 +346,35 @@ def _diagnose(exercise: Exercise, fn: Callable) -> tuple[bool, str, str | None]:
     except Wrong as wrong:
         return False, str(wrong), "kind"
     except Exception as error:  # noqa: BLE001 - the learner's error, reported kindly
+        hint, key = _exception_hint(error), "exception"
+        for mutant, outputs in mutant_outputs():
+            if outputs == (len(got), type(error)):  # a known mistake that fails the same way
+                hint, key = mutant.hint, mutant.key
+                break
         return False, (f"your function raised an error on the inputs\n    {describe_case(cases[len(got)])}\n"
-                       f"{_short_traceback(error)}\n  Hint: {_exception_hint(error)}."), "exception"
+                       f"{_short_traceback(error)}\n  Hint: {hint}."), key
 
-    computed: list[tuple[Mutant, list[dict] | None]] = []
+    def same_as(outputs: list[dict]) -> bool:
+        return all(_kind(h.get(name)) == _kind(o[name]) and _close(h.get(name), o[name], exercise.tolerance)
+                   for h, o in zip(got, outputs) for name in o)
 
-    def mutant_outputs():
-        """Each mutant with its outputs on the cases (None if it cannot run), computed once, lazily."""
-        yield from computed
-        for mutant in exercise.mutants()[len(computed):]:
-            _seed_all(CHECK_SEED)
-            try:
-                outputs = [exercise.observe(mutant.fn, case) for case in cases]
-            except Exception:  # noqa: BLE001 - a mutant that cannot run on a case matches nothing
-                outputs = None
-            computed.append((mutant, outputs))
-            yield mutant, outputs
-
-    # the kind of each output first: type, shape, dtype
+    # output by output: its kind (type, shape, dtype) first, then its values
     for index, (want, have) in enumerate(zip(expected, got)):
         for name in want:
-            if _kind(have.get(name)) != _kind(want[name]):
+            kinds = _kind(have.get(name)) != _kind(want[name])
+            if not kinds and _close(have[name], want[name], exercise.tolerance):
+                continue
+            for mutant, outputs in mutant_outputs():
+                if isinstance(outputs, list) and same_as(outputs):
+                    return False, _failure(mutant.hint, cases[index], name, want[name], have.get(name),
+                                           kinds=kinds), mutant.key
+            if kinds:
                 for mutant, outputs in mutant_outputs():
-                    if outputs is not None and _kind(outputs[index].get(name)) == _kind(have.get(name)):
+                    if isinstance(outputs, list) and _kind(outputs[index].get(name)) == _kind(have.get(name)):
                         return False, _failure(mutant.hint, cases[index], name, want[name], have.get(name),
                                                kinds=True), mutant.key
-                return False, _failure(None, cases[index], name, want[name], have.get(name), kinds=True), "kind"
-    # then the values
-    for index, (want, have) in enumerate(zip(expected, got)):
-        bad = [name for name in want if not _close(have[name], want[name], exercise.tolerance)]
-        if not bad:
-            continue
-        for mutant, outputs in mutant_outputs():
-            if outputs is not None and all(_close(h[name], o[name], exercise.tolerance)
-                                           for h, o in zip(got, outputs) for name in o):
-                return False, _failure(mutant.hint, cases[index], bad[0], want[bad[0]], have[bad[0]]), mutant.key
-        return False, _failure(None, cases[index], bad[0], want[bad[0]], have[bad[0]]), "values"
+            return False, _failure(None, cases[index], name, want[name], have.get(name), kinds=kinds), \
+                "kind" if kinds else "values"
     return True, f"({len(cases)} test inputs)", None
 
 
@@ -609,3 +619,387 @@ def check_q_learning_update(fn: Callable, *, timeout: float = DEFAULT_TIMEOUT) -
 def check_sarsa_update(fn: Callable, *, timeout: float = DEFAULT_TIMEOUT) -> CheckResult:
     """Check ``sarsa_update(q_table, obs, action, reward, next_obs, next_action, terminated, alpha, gamma)``."""
     return run_check(SARSA_UPDATE, fn, timeout=timeout)
+
+
+# --- chapter 04: the replay buffer ----------------------------------------------------------------
+
+_BATCH_FIELDS = ("obs", "action", "reward", "next_obs", "terminated", "truncated")
+_SAMPLES = 3000
+
+
+def _replay_cases() -> list[dict]:
+    return [dict(capacity=5, n_added=3, seed=1), dict(capacity=5, n_added=8, seed=2),
+            dict(capacity=4, n_added=4, seed=3)]
+
+
+def _fill(buffer, n_added: int) -> None:
+    """Transition i: obs (i, -i), action i % 3, reward i + 1, next_obs (i + 1, -(i + 1)); some
+    terminated (i % 4 == 3), others truncated (i % 3 == 1), never both."""
+    for i in range(n_added):
+        buffer.add(np.array([i, -i], dtype=np.float32), i % 3, float(i + 1),
+                   np.array([i + 1, -(i + 1)], dtype=np.float32), terminated=i % 4 == 3,
+                   truncated=i % 3 == 1 and i % 4 != 3)
+
+
+def _observe_replay(cls: Callable, case: dict) -> dict:
+    buffer = cls(case["capacity"], obs_shape=(2,), seed=case["seed"])
+    _fill(buffer, case["n_added"])
+    seen = {"len(buffer)": len(buffer),
+            "stored rewards": np.array(buffer.reward, dtype=float),
+            "stored terminated": np.array(buffer.terminated, dtype=float),
+            "stored truncated": np.array(buffer.truncated, dtype=float)}
+    try:
+        batch = dict(zip(_BATCH_FIELDS, buffer.sample(_SAMPLES)))
+        for name in _BATCH_FIELDS:
+            seen[f"batch.{name}"] = _kind(batch.get(name)).replace(f"({_SAMPLES}", "(batch_size")
+        stored = set(np.asarray(buffer.reward)[: min(case["n_added"], case["capacity"])].tolist())
+        reward = _as_array(batch["reward"]).reshape(-1)
+        obs = _as_array(batch["obs"]).reshape(-1, 2)
+        seen["share of samples from filled slots"] = float(np.isin(reward, list(stored)).mean())
+        seen["frequency of each stored transition"] = np.array([(reward == r).mean() for r in sorted(stored)])
+        seen["each sampled row is one transition"] = bool(
+            (reward == obs[:, 0] + 1).all() and (_as_array(batch["next_obs"]).reshape(-1, 2)[:, 0] == reward).all()
+            and (_as_array(batch["action"]).reshape(-1) == obs[:, 0] % 3).all())
+        again = cls(case["capacity"], obs_shape=(2,), seed=case["seed"])
+        _fill(again, case["n_added"])
+        seen["same seed, same batch"] = bool((_as_array(again.sample(_SAMPLES)[2]) == _as_array(batch["reward"])).all())
+    except NotImplementedError:
+        raise
+    except Exception as error:  # noqa: BLE001 - a sample() that fails is itself an observation
+        for name in [f"batch.{name}" for name in _BATCH_FIELDS] + [
+                "share of samples from filled slots", "frequency of each stored transition",
+                "each sampled row is one transition", "same seed, same batch"]:
+            seen[name] = f"sample() raised {type(error).__name__}: {error}"
+    return seen
+
+
+def _replay_mutants() -> list[Mutant]:
+    import torch
+
+    from rlcourse.replay import Batch, ReplayBuffer
+
+    class NoOverwrite(ReplayBuffer):
+        def add(self, obs, action, reward, next_obs, terminated, truncated):
+            if self.size < self.capacity:
+                super().add(obs, action, reward, next_obs, terminated, truncated)
+
+    class PositionStuck(ReplayBuffer):
+        def add(self, obs, action, reward, next_obs, terminated, truncated):
+            super().add(obs, action, reward, next_obs, terminated, truncated)
+            self.position = 0
+
+    class SizeUncapped(ReplayBuffer):
+        def add(self, obs, action, reward, next_obs, terminated, truncated):
+            size = self.size
+            super().add(obs, action, reward, next_obs, terminated, truncated)
+            self.size = size + 1
+
+    class MergedDone(ReplayBuffer):
+        def add(self, obs, action, reward, next_obs, terminated, truncated):
+            super().add(obs, action, reward, next_obs, terminated or truncated, truncated)
+
+    class EmptySlots(ReplayBuffer):
+        def sample_indices(self, batch_size):
+            return self.rng.integers(0, self.capacity, size=batch_size)
+
+    class NumpyBatch(ReplayBuffer):
+        def sample(self, batch_size):
+            idx = self.sample_indices(batch_size)
+            return Batch(*(array[idx] for array in (self.obs, self.action, self.reward, self.next_obs,
+                                                     self.terminated, self.truncated)))
+
+    class Misaligned(ReplayBuffer):
+        def sample(self, batch_size):
+            batch = super().sample(batch_size)
+            return batch._replace(reward=torch.from_numpy(self.reward[self.sample_indices(batch_size)]))
+
+    class RewardColumn(ReplayBuffer):
+        def sample(self, batch_size):
+            batch = super().sample(batch_size)
+            return batch._replace(reward=batch.reward.unsqueeze(1))
+
+    return [
+        Mutant("no_overwrite", "once the buffer is full your add() drops new transitions; it must overwrite "
+               "the oldest one: position = (position + 1) % capacity", NoOverwrite),
+        Mutant("position_stuck", "your add() writes every transition into the same slot: move position on by "
+               "one after each add, wrapping around at capacity", PositionStuck),
+        Mutant("size_uncapped", "len(buffer) keeps growing past capacity: size = min(size + 1, capacity)",
+               SizeUncapped),
+        Mutant("merged_done", "you stored `terminated or truncated` as terminated: a time limit is not a "
+               "terminal state, so keep the two flags apart", MergedDone),
+        Mutant("samples_empty_slots", "you sample from the whole array, empty slots included: draw indices "
+               "below len(buffer) only", EmptySlots),
+        Mutant("numpy_batch", "sample() must return torch tensors (torch.from_numpy(array[idx])), not numpy "
+               "arrays", NumpyBatch),
+        Mutant("misaligned_rows", "the fields of a sampled row come from different transitions: index every "
+               "array with the same indices", Misaligned),
+        Mutant("reward_column", "the sampled reward has shape (batch_size, 1); it must be (batch_size,), or "
+               "the TD target broadcasts to (batch_size, batch_size)", RewardColumn),
+    ]
+
+
+REPLAY_BUFFER = Exercise(
+    name="ReplayBuffer",
+    reference=lambda: __import__("rlcourse.replay", fromlist=["ReplayBuffer"]).ReplayBuffer,
+    cases=_replay_cases, observe=_observe_replay, mutants=_replay_mutants, tolerance=0.05)
+
+
+def check_replay_buffer(cls: Callable, *, timeout: float = DEFAULT_TIMEOUT) -> CheckResult:
+    """Check a replay buffer class with ``add`` and ``sample`` (built like :class:`rlcourse.replay.ReplayBuffer`)."""
+    return run_check(REPLAY_BUFFER, cls, timeout=timeout)
+
+
+# --- chapter 04: DQN ------------------------------------------------------------------------------
+
+def _dqn_td_target_cases() -> list[dict]:
+    import torch
+
+    generator = torch.Generator().manual_seed(4)
+    small = dict(reward=torch.tensor([1.0, 0.0, -1.0]),
+                 next_q_values=torch.tensor([[0.5, 2.0], [3.0, -1.0], [-2.0, -0.5]]),
+                 terminated=torch.tensor([0.0, 1.0, 0.0]), gamma=0.9)
+    large = dict(reward=torch.randn(32, generator=generator),
+                 next_q_values=torch.randn(32, 3, generator=generator),
+                 terminated=(torch.rand(32, generator=generator) < 0.3).float(), gamma=0.99)
+    return [small, large]
+
+
+def _observe_output(fn: Callable, case: dict) -> dict:
+    output, _ = call(fn, case)
+    return {"output": output}
+
+
+def _dqn_td_target_mutants() -> list[Mutant]:
+    def mutant(next_value, mask=lambda terminated: 1.0 - terminated, discount=True, cast=None):
+        def td_target(reward, next_q_values, terminated, gamma):
+            target = reward + (gamma if discount else 1.0) * mask(terminated) * next_value(next_q_values)
+            return target if cast is None else target.to(cast)
+        return td_target
+
+    import torch
+
+    best = lambda q: q.max(dim=1).values  # noqa: E731 - one-line parts of the mutants
+    return [
+        Mutant("bootstraps_terminal", "your target bootstraps through a terminated transition: multiply "
+               "the next state's value by (1 − terminated)", mutant(best, mask=lambda t: 1.0)),
+        Mutant("mask_inverted", "you multiplied by terminated instead of (1 − terminated): only "
+               "terminated transitions bootstrap now", mutant(best, mask=lambda t: t)),
+        Mutant("broadcast_batch_batch", "your shapes broadcast to (batch, batch): a (batch, 1) tensor "
+               "(max with keepdim=True) met a (batch,) one; use next_q_values.max(dim=1).values, shape "
+               "(batch,)", mutant(lambda q: q.max(dim=1, keepdim=True).values)),
+        Mutant("max_over_batch", "you took the max over the batch (dim=0); take it over the actions, dim=1",
+               mutant(lambda q: q.max(dim=0).values)),
+        Mutant("argmax_not_max", "you used argmax (the index of the best action) where the target needs max "
+               "(its value)", mutant(lambda q: q.argmax(dim=1))),
+        Mutant("mean_not_max", "you averaged the next Q-values; the target uses the best next action: "
+               "max over dim 1", mutant(lambda q: q.mean(dim=1))),
+        Mutant("no_gamma", "your target does not discount: multiply the next state's value by γ",
+               mutant(best, discount=False)),
+        Mutant("float64", "your target is float64; keep the dtype of reward (float32), e.g. by not "
+               "building tensors from numpy float64 values", mutant(best, cast=torch.float64)),
+    ]
+
+
+TD_TARGET = Exercise(
+    name="td_target",
+    reference=lambda: __import__("rlcourse.dqn", fromlist=["td_target"]).td_target,
+    cases=_dqn_td_target_cases, observe=_observe_output, mutants=_dqn_td_target_mutants)
+
+
+def _dqn_loss_cases() -> list[dict]:
+    import torch
+
+    generator = torch.Generator().manual_seed(5)
+    small = dict(q_values=torch.tensor([[1.0, 2.0], [0.5, -1.0], [3.0, 0.0]], requires_grad=True),
+                 action=torch.tensor([1, 0, 0]), td_target=torch.tensor([1.5, 2.0, -1.0]))
+    large = dict(q_values=torch.randn(32, 3, generator=generator).requires_grad_(),
+                 action=torch.randint(0, 3, (32,), generator=generator),
+                 td_target=torch.randn(32, generator=generator) * 2)
+    return [small, large]
+
+
+def _observe_loss(fn: Callable, case: dict) -> dict:
+    import warnings as _warnings
+
+    with _warnings.catch_warnings():  # a (batch, 1) vs (batch,) loss warns; its value tells the story
+        _warnings.simplefilter("ignore", UserWarning)
+        loss, _ = call(fn, case)
+    seen = {"loss": loss}
+    seen["loss can train the network"] = bool(_is_tensor(loss) and loss.requires_grad)
+    return seen
+
+
+def _dqn_loss_mutants() -> list[Mutant]:
+    import torch
+    import torch.nn.functional as F
+
+    def taken(q_values, action):
+        return q_values.gather(1, action.unsqueeze(1)).squeeze(1)
+
+    return [
+        Mutant("all_actions", "your loss compares the Q-values of ALL actions with the target; only the "
+               "action taken has a target: q_values.gather(1, action.unsqueeze(1)).squeeze(1)",
+               lambda q_values, action, td_target: F.smooth_l1_loss(
+                   q_values, td_target.unsqueeze(1).expand_as(q_values))),
+        Mutant("broadcast_batch_batch", "your q_pred has shape (batch, 1) and broadcast against td_target "
+               "(batch,) to (batch, batch): squeeze(1) after gather",
+               lambda q_values, action, td_target: F.smooth_l1_loss(
+                   q_values.gather(1, action.unsqueeze(1)), td_target)),
+        Mutant("max_not_taken", "you used max_a Q(s, a); the loss needs the Q-value of the action taken",
+               lambda q_values, action, td_target: F.smooth_l1_loss(q_values.max(dim=1).values, td_target)),
+        Mutant("mse", "you used the squared error; DQN here uses the Huber loss (F.smooth_l1_loss), which "
+               "grows only linearly for large errors",
+               lambda q_values, action, td_target: F.mse_loss(taken(q_values, action), td_target)),
+        Mutant("sum_not_mean", "you summed over the batch; take the mean, so the step size does not depend "
+               "on the batch size", lambda q_values, action, td_target: F.smooth_l1_loss(
+                   taken(q_values, action), td_target, reduction="sum")),
+        Mutant("detached", "your loss is cut off from the network (a .detach() or .item() on q_values): no "
+               "gradient can reach the online network", lambda q_values, action, td_target: F.smooth_l1_loss(
+                   taken(q_values.detach(), action), td_target)),
+        Mutant("item", "you returned a Python number (.item()); return the loss tensor so you can call "
+               ".backward() on it", lambda q_values, action, td_target: F.smooth_l1_loss(
+                   taken(q_values, action), td_target).item()),
+        Mutant("not_reduced", "your loss is one number per transition; reduce it to a scalar with the mean",
+               lambda q_values, action, td_target: F.smooth_l1_loss(
+                   taken(q_values, action), td_target, reduction="none")),
+    ]
+
+
+DQN_LOSS = Exercise(
+    name="dqn_loss",
+    reference=lambda: __import__("rlcourse.dqn", fromlist=["dqn_loss"]).dqn_loss,
+    cases=_dqn_loss_cases, observe=_observe_loss, mutants=_dqn_loss_mutants)
+
+
+def _network_pair_cases(taus: tuple[float, ...] | None = None) -> list[dict]:
+    import torch
+
+    from rlcourse.networks import mlp
+
+    cases = []
+    for seed, tau in zip((6, 7), taus or (None, None)):
+        torch.manual_seed(seed)
+        target, online = mlp(3, 2, hidden=(4,)), mlp(3, 2, hidden=(4,))
+        case = dict(target=target, online=online)
+        if tau is not None:
+            case["tau"] = tau
+        cases.append(case)
+    return cases
+
+
+def _flat(module) -> Any:
+    import torch
+
+    return torch.cat([p.detach().reshape(-1) for p in module.parameters()]).clone()
+
+
+def _observe_target_update(fn: Callable, case: dict) -> dict:
+    import torch
+
+    output, inputs = call(fn, case, mutable=("target", "online"))
+    target, online = inputs["target"], inputs["online"]
+    seen = {"target parameters after": _flat(target), "online parameters after": _flat(online)}
+    before = _flat(target)
+    with torch.no_grad():
+        for param in online.parameters():
+            param.add_(1.0)  # a later training step of the online network ...
+    seen["target stays put when the online network trains"] = bool(torch.equal(_flat(target), before))
+    return seen
+
+
+def _hard_update_mutants() -> list[Mutant]:
+    import torch
+
+    def rebinds(target, online):
+        target = online  # noqa: F841 - the mistake: a local name, nothing copied
+
+    def reversed_direction(target, online):
+        online.load_state_dict(target.state_dict())
+
+    def shares(target, online):
+        for target_module, online_module in zip(target.modules(), online.modules()):
+            for name in list(target_module._parameters):
+                target_module._parameters[name] = online_module._parameters[name]
+
+    @torch.no_grad()
+    def first_only(target, online):
+        next(target.parameters()).copy_(next(online.parameters()))
+
+    return [
+        Mutant("rebinds_name", "`target = online` only renames a local variable; copy the parameters: "
+               "target.load_state_dict(online.state_dict())", rebinds),
+        Mutant("reversed", "you copied the target into the online network; the direction is target ← online",
+               reversed_direction),
+        Mutant("shares_parameters", "your target shares the online network's parameter tensors, so it moves "
+               "with every training step; copy the values instead (load_state_dict)", shares),
+        Mutant("first_parameter_only", "you copied only some of the parameters: copy all of them, weights and "
+               "biases of every layer", first_only),
+    ]
+
+
+HARD_UPDATE = Exercise(
+    name="hard_update",
+    reference=lambda: __import__("rlcourse.networks", fromlist=["hard_update"]).hard_update,
+    cases=_network_pair_cases, observe=_observe_target_update, mutants=_hard_update_mutants,
+    mutable=("target", "online"))
+
+
+def _soft_update_mutants() -> list[Mutant]:
+    import torch
+
+    def mutant(step):
+        @torch.no_grad()
+        def soft_update(target, online, tau):
+            for target_param, param in list(zip(target.parameters(), online.parameters())):
+                step(target_param, param, tau)
+        return soft_update
+
+    def local_only(target, online, tau):
+        for target_param, param in zip(target.parameters(), online.parameters()):
+            target_param = tau * param + (1 - tau) * target_param  # noqa: F841 - the mistake
+
+    @torch.no_grad()
+    def first_only(target, online, tau):
+        next(target.parameters()).lerp_(next(online.parameters()), tau)
+
+    return [
+        Mutant("tau_swapped", "you gave τ to the target network; τ weighs the ONLINE network: "
+               "θ⁻ ← τ θ + (1 − τ) θ⁻", mutant(lambda t, o, tau: t.copy_((1 - tau) * o + tau * t))),
+        Mutant("hard_copy", "you copied the online network outright; a soft update moves the target only a "
+               "fraction τ of the way", mutant(lambda t, o, tau: t.copy_(o))),
+        Mutant("online_moved", "you moved the online network towards the target; it is the target that "
+               "follows: θ⁻ ← τ θ + (1 − τ) θ⁻", mutant(lambda t, o, tau: o.copy_(tau * t + (1 - tau) * o))),
+        Mutant("no_shrink", "you added τ θ without shrinking θ⁻ by (1 − τ): θ⁻ ← τ θ + (1 − τ) θ⁻",
+               mutant(lambda t, o, tau: t.add_(tau * o))),
+        Mutant("local_only", "you computed the new values but gave them to a local name; write them into the "
+               "target's tensors in place, e.g. target_param.copy_(...) under torch.no_grad()", local_only),
+        Mutant("first_parameter_only", "you updated only some of the parameters: update all of them, weights "
+               "and biases of every layer", first_only),
+    ]
+
+
+SOFT_UPDATE = Exercise(
+    name="soft_update",
+    reference=lambda: __import__("rlcourse.networks", fromlist=["soft_update"]).soft_update,
+    cases=lambda: _network_pair_cases(taus=(0.1, 0.3)), observe=_observe_target_update,
+    mutants=_soft_update_mutants, mutable=("target", "online"))
+
+
+def check_td_target(fn: Callable, *, timeout: float = DEFAULT_TIMEOUT) -> CheckResult:
+    """Check ``td_target(reward (B,), next_q_values (B, n_actions), terminated (B,), gamma) -> (B,)``."""
+    return run_check(TD_TARGET, fn, timeout=timeout)
+
+
+def check_dqn_loss(fn: Callable, *, timeout: float = DEFAULT_TIMEOUT) -> CheckResult:
+    """Check ``dqn_loss(q_values (B, n_actions), action (B,), td_target (B,)) -> scalar`` (Huber)."""
+    return run_check(DQN_LOSS, fn, timeout=timeout)
+
+
+def check_hard_update(fn: Callable, *, timeout: float = DEFAULT_TIMEOUT) -> CheckResult:
+    """Check ``hard_update(target, online)``: θ⁻ ← θ, as an independent copy."""
+    return run_check(HARD_UPDATE, fn, timeout=timeout)
+
+
+def check_soft_update(fn: Callable, *, timeout: float = DEFAULT_TIMEOUT) -> CheckResult:
+    """Check ``soft_update(target, online, tau)``: θ⁻ ← τ θ + (1 − τ) θ⁻."""
+    return run_check(SOFT_UPDATE, fn, timeout=timeout)

@@ -9,7 +9,8 @@ import pytest
 
 from rlcourse import checks, tabular
 
-EXERCISES = [checks.EPSILON_GREEDY, checks.Q_LEARNING_UPDATE, checks.SARSA_UPDATE]
+EXERCISES = [checks.EPSILON_GREEDY, checks.Q_LEARNING_UPDATE, checks.SARSA_UPDATE, checks.REPLAY_BUFFER,
+             checks.TD_TARGET, checks.DQN_LOSS, checks.HARD_UPDATE, checks.SOFT_UPDATE]
 
 
 def mutant_params():
@@ -154,3 +155,30 @@ def test_a_wrong_return_type_is_named_before_values():
 def test_the_result_is_not_shown_twice_in_a_notebook():
     result = checks.CheckResult("x", True, "✅ x")
     assert result._ipython_display_() is None  # IPython calls this instead of printing the repr
+
+
+def test_a_broadcast_target_names_its_shape():
+    broadcast = {m.key: m for m in checks.TD_TARGET.mutants()}["broadcast_batch_batch"].fn
+    message = checks.run_check(checks.TD_TARGET, broadcast, quiet=True).message
+    assert "your shapes broadcast to (batch, batch)" in message
+    assert "expected output: a tensor of shape (3,) and dtype torch.float32" in message
+    assert "yours:   a tensor of shape (3, 3)" in message
+
+
+def test_a_known_mistake_that_raises_is_still_named():
+    wrong_axis = {m.key: m for m in checks.TD_TARGET.mutants()}["max_over_batch"].fn
+    result = checks.run_check(checks.TD_TARGET, wrong_axis, quiet=True)
+    assert result.mistake == "max_over_batch"
+    assert "RuntimeError" in result.message and "dim=1" in result.message
+
+
+def test_an_in_place_target_is_a_mutation():
+    import torch
+
+    def td_target(reward, next_q_values, terminated, gamma):
+        reward += gamma * (1 - terminated) * next_q_values.max(dim=1).values
+        return reward
+
+    result = checks.run_check(checks.TD_TARGET, td_target, quiet=True)
+    assert result.mistake == "mutates_input" and "`reward`" in result.message
+    assert torch.is_tensor(checks.TD_TARGET.cases()[0]["reward"])
