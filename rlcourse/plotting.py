@@ -367,6 +367,76 @@ def plot_episode_returns(runs: dict[str, list], *, window: int = 10, ax: plt.Axe
 
 # --- DQN (chapters 03-04) -------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class QSnapshot:
+    """Q-values of the online and the target network on fixed probe states, at one env step.
+
+    Recorded during DQN training (chapter 04) to show how the target network θ⁻ lags the online
+    network θ: between two target updates θ moves and θ⁻ stays put.
+    """
+
+    step: int
+    online: np.ndarray  # (n_states, n_actions): Q(s, ·; θ)
+    target: np.ndarray  # (n_states, n_actions): Q(s, ·; θ⁻)
+
+
+def plot_target_lag(snapshots: list[QSnapshot], *, ax: plt.Axes | None = None,
+                    step: int | None = None, title: str | None = None) -> plt.Axes:
+    """Mean over the probe states of max_a Q(s, a), online vs target network, against env steps.
+
+    The online curve moves with every gradient step; the target curve is a staircase that jumps
+    to the online one at each target update (θ⁻ ← θ) and stays flat in between.
+
+    Args:
+        snapshots: :class:`QSnapshot` in step order.
+        ax: the Axes to draw on; a new figure is made when None.
+        step: if given, a vertical line marks this step (the widget's current position).
+        title: the Axes title.
+
+    Returns:
+        The Axes; its first line is the online network's curve, its second the target's.
+    """
+    if not snapshots:
+        raise ValueError("no snapshots: record QSnapshot(step, online, target) during training")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.5))
+    steps = [snapshot.step for snapshot in snapshots]
+    online = [snapshot.online.max(axis=1).mean() for snapshot in snapshots]
+    target = [snapshot.target.max(axis=1).mean() for snapshot in snapshots]
+    ax.plot(steps, online, label="online network θ", color="tab:blue")
+    ax.plot(steps, target, label="target network θ⁻", color="tab:orange", drawstyle="steps-post")
+    if step is not None:
+        ax.axvline(step, color="gray", linestyle=":", linewidth=1)
+    ax.set_xlabel("env steps")
+    ax.set_ylabel("mean over probe states of max_a Q")
+    ax.set_title(title or "the target network lags the online one")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def plot_q_snapshot(snapshot: QSnapshot, *, ax: plt.Axes | None = None) -> plt.Axes:
+    """max_a Q(s, a) of the online and the target network on each probe state at one step.
+
+    Returns:
+        The Axes; its two bar containers hold the online and the target values, in state order.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3.5))
+    online = snapshot.online.max(axis=1)  # (n_states,)
+    target = snapshot.target.max(axis=1)  # (n_states,)
+    index = np.arange(len(online))
+    ax.bar(index - 0.2, online, width=0.4, label="online θ", color="tab:blue")
+    ax.bar(index + 0.2, target, width=0.4, label="target θ⁻", color="tab:orange")
+    gap = np.abs(online - target).mean()
+    ax.set_xticks(index)
+    ax.set_xlabel("probe state")
+    ax.set_ylabel("max_a Q(s, a)")
+    ax.set_title(f"step {snapshot.step}: mean |online − target| = {gap:.2f}")
+    ax.legend(loc="lower right", fontsize="small")
+    return ax
+
+
 # --- DDPG: critic surfaces and policy maps (chapters 05-06) ---------------------------------------
 
 #: Pendulum-v1's largest angular velocity |θ̇| (rad/s); its angle θ is 0 upright and ±π hanging down.

@@ -80,6 +80,58 @@ def q_table_step_through(snapshots: list, env, *, dpi: int = 80):
 
 # --- DQN explorer (chapter 04) --------------------------------------------------------------------
 
+def dqn_target_lag_explorer(snapshots: list, *, dpi: int = 80):
+    """A slider over recorded training steps: how far the target network lags the online one.
+
+    Each position shows, on the left, :func:`rlcourse.plotting.plot_target_lag` with the step
+    marked and, on the right, :func:`rlcourse.plotting.plot_q_snapshot`: max_a Q of both networks
+    on every probe state at that step. Just after a target update the bars coincide; then the
+    online network drifts away until the next copy.
+
+    Args:
+        snapshots: :class:`rlcourse.plotting.QSnapshot` in step order, evenly spaced.
+        dpi: resolution of the redrawn image.
+
+    Returns:
+        ``VBox([IntSlider, Output])``; the slider's value is an env step, and moving it replaces
+        the Output widget's image.
+    """
+    import base64
+    import bisect
+    import io
+
+    import ipywidgets as widgets
+    from matplotlib.figure import Figure
+
+    from rlcourse.plotting import plot_q_snapshot, plot_target_lag
+
+    if not snapshots:
+        raise ValueError("no snapshots: record QSnapshot(step, online, target) during training")
+    steps = [snapshot.step for snapshot in snapshots]
+    step = steps[1] - steps[0] if len(steps) > 1 else 1
+    slider = widgets.IntSlider(value=steps[0], min=steps[0], max=steps[-1], step=step,
+                               description="env step", continuous_update=False,
+                               layout=widgets.Layout(width="60%"))
+    output = widgets.Output()
+
+    def draw(at_step: int) -> None:
+        snapshot = snapshots[max(bisect.bisect_right(steps, at_step) - 1, 0)]
+        fig = Figure(figsize=(11, 3.6))  # a bare Figure: the notebook's backend keeps nothing
+        ax_lag, ax_bars = fig.subplots(1, 2)
+        plot_target_lag(snapshots, ax=ax_lag, step=snapshot.step)
+        plot_q_snapshot(snapshot, ax=ax_bars)
+        fig.tight_layout()
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=dpi)
+        output.outputs = ({"output_type": "display_data", "metadata": {},
+                           "data": {"image/png": base64.b64encode(buffer.getvalue()).decode(),
+                                    "text/plain": f"<target lag at step {snapshot.step}>"}},)
+
+    slider.observe(lambda change: draw(change["new"]), names="value")
+    draw(slider.value)
+    return widgets.VBox([slider, output])
+
+
 # --- critic explorer (chapters 05-06) -------------------------------------------------------------
 
 def critic_explorer(critic, actor, state_axes, *, action_low: float, action_high: float,
