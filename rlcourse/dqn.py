@@ -321,6 +321,8 @@ class DQNAgent:
     def __init__(self, q_network: QNetwork, device: str | torch.device = "cpu") -> None:
         self.q_network = q_network
         self.device = torch.device(device)
+        self._layers: list[tuple[np.ndarray, np.ndarray]] = []
+        self._layers_ptr = 0
 
     @torch.no_grad()
     def q_values(self, obs: Any) -> np.ndarray:
@@ -328,11 +330,36 @@ class DQNAgent:
         obs_tensor = torch.as_tensor(np.asarray(obs, dtype=np.float32), device=self.device)
         return self.q_network(obs_tensor).cpu().numpy()
 
-    @torch.no_grad()
     def act(self, obs: Any) -> int:
-        """The greedy action for one observation (ties go to the lowest index)."""
-        obs_tensor = torch.as_tensor(obs, dtype=torch.float32, device=self.device)
-        return int(self.q_network(obs_tensor).argmax())
+        """The greedy action argmax_a Q(s, a; θ) for one observation (ties: the lowest index).
+
+        On the CPU this runs the MLP in numpy on *views* of the network's parameters (they share
+        memory, so every optimiser step is seen at once): for one observation a torch forward
+        costs ~10× more in call overhead than the arithmetic, and acting happens every env step.
+        """
+        layers = self._numpy_layers()
+        if not layers:
+            with torch.no_grad():
+                obs_tensor = torch.as_tensor(obs, dtype=torch.float32, device=self.device)
+                return int(self.q_network(obs_tensor).argmax())
+        x = np.asarray(obs, dtype=np.float32)  # (obs_dim,)
+        for weight, bias in layers[:-1]:
+            x = np.maximum(weight @ x + bias, 0.0)  # Linear then ReLU
+        weight, bias = layers[-1]
+        return int((weight @ x + bias).argmax())  # (n_actions,) -> index
+
+    def _numpy_layers(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``(weight, bias)`` numpy views of a CPU ReLU MLP's layers; empty if not applicable."""
+        linears = [m for m in self.q_network.modules() if isinstance(m, torch.nn.Linear)]
+        ptr = linears[0].weight.data_ptr() if linears else -1
+        if ptr != self._layers_ptr:  # parameters replaced or moved: rebuild the views
+            self._layers_ptr = ptr
+            plain_mlp = (isinstance(self.q_network, QNetwork) and self.device.type == "cpu"
+                         and all(isinstance(m, (torch.nn.Linear, torch.nn.ReLU))
+                                 for m in self.q_network.net))
+            self._layers = ([(m.weight.detach().numpy(), m.bias.detach().numpy()) for m in linears]
+                            if plain_mlp else [])
+        return self._layers
 
     __call__ = act
 

@@ -1,0 +1,313 @@
+"""Tests of rlcourse.dqn (and QNetwork): hand-computed targets and losses, the update, the loop."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import os
+import signal
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+from rlcourse import dqn
+from rlcourse.checkpoints import read_meta
+from rlcourse.cli import main as cli_main
+from rlcourse.envs import evaluate
+from rlcourse.networks import QNetwork
+from rlcourse.replay import Batch, ReplayBuffer
+from rlcourse.runs import read_json
+
+#: a tiny budget that still exercises every part of the loop (updates, target syncs, evaluations)
+SHORT = dataclasses.replace(dqn.default_config("CartPole-v1"), steps=1_200, learning_starts=200,
+                            train_every=1, gradient_steps=1, target_update_every=100,
+                            eval_every=400, eval_episodes=2, final_eval_episodes=2)
+
+
+# --- TD targets -------------------------------------------------------------------------------------
+
+def test_td_target_ordinary_terminated_and_truncated_transitions():
+    # three transitions, γ = 0.9:
+    #   ordinary:   r = 1, max(2, 5) = 5        -> 1 + 0.9 * 5 = 5.5
+    #   terminated: r = 1, s' terminal          -> 1
+    #   truncated:  r = 1, max(-1, 3) = 3, time limit (terminated = 0) -> 1 + 0.9 * 3 = 3.7
+    buffer = ReplayBuffer(3, obs_shape=(1,), seed=0)
+    for terminated, truncated in [(False, False), (True, False), (False, True)]:
+        buffer.add(np.zeros(1), 0, 1.0, np.zeros(1), terminated=terminated, truncated=truncated)
+    reward = torch.from_numpy(buffer.reward)  # (3,)
+    terminated = torch.from_numpy(buffer.terminated)  # (3,): the truncated flag is never used
+    next_q_values = torch.tensor([[2.0, 5.0], [7.0, 8.0], [-1.0, 3.0]])  # (3, 2)
+    target = dqn.td_target(reward, next_q_values, terminated, gamma=0.9)
+    assert target.shape == (3,)
+    assert torch.allclose(target, torch.tensor([5.5, 1.0, 3.7]))
+
+
+def test_td_target_with_gamma_zero_is_the_reward():
+    target = dqn.td_target(torch.tensor([0.5, -2.0]), torch.tensor([[9.0, 9.0], [9.0, 9.0]]),
+                           torch.zeros(2), gamma=0.0)
+    assert torch.equal(target, torch.tensor([0.5, -2.0]))
+
+
+@pytest.mark.parametrize("bad", ["reward", "terminated"])
+def test_td_target_rejects_a_batch_by_one_column(bad):
+    # reward (B, 1) + (B,) would broadcast to (B, B): 9 targets for 3 transitions, silently
+    reward, terminated = torch.ones(3), torch.zeros(3)
+    next_q_values = torch.zeros(3, 2)
+    if bad == "reward":
+        reward = reward.unsqueeze(1)
+    else:
+        terminated = terminated.unsqueeze(1)
+    with pytest.raises(ValueError, match=rf"{bad} must have shape \(batch,\)"):
+        dqn.td_target(reward, next_q_values, terminated, gamma=0.99)
+    # and the broadcast it prevents really is wrong
+    assert (torch.ones(3, 1) + 0.99 * torch.zeros(3)).shape == (3, 3)
+
+
+def test_td_target_rejects_next_q_values_of_the_wrong_batch():
+    with pytest.raises(ValueError, match="next_q_values"):
+        dqn.td_target(torch.ones(3), torch.zeros(2, 2), torch.zeros(3), gamma=0.99)
+
+
+def test_double_dqn_target_lets_the_online_network_choose():
+    # target net values (2, 5) and (4, 1); the online net prefers action 0 then action 1:
+    # y = 1 + 0.5 * Q_target(s', argmax online) = 1 + 0.5 * 2 = 2 and 0 + 0.5 * 1 = 0.5,
+    # where the plain target would take the max: 1 + 0.5 * 5 = 3.5 and 0 + 0.5 * 4 = 2
+    reward = torch.tensor([1.0, 0.0])
+    next_q_values = torch.tensor([[2.0, 5.0], [4.0, 1.0]])
+    next_q_values_online = torch.tensor([[9.0, 0.0], [0.0, 9.0]])
+    target = dqn.double_dqn_target(reward, next_q_values, next_q_values_online, torch.zeros(2), 0.5)
+    assert torch.allclose(target, torch.tensor([2.0, 0.5]))
+    assert torch.allclose(dqn.td_target(reward, next_q_values, torch.zeros(2), 0.5),
+                          torch.tensor([3.5, 2.0]))
+
+
+# --- the loss ---------------------------------------------------------------------------------------
+
+def test_dqn_loss_is_huber_on_the_action_taken():
+    q_values = torch.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])  # (3, 2)
+    action = torch.tensor([1, 0, 1])  # q_pred = 2, 3, 6
+    target = torch.tensor([2.5, 3.0, 9.0])  # errors -0.5, 0, -3
+    # Huber: 0.5² / 2 = 0.125, 0, |3| - 0.5 = 2.5; mean = 2.625 / 3
+    loss = dqn.dqn_loss(q_values, action, target)
+    assert loss.shape == ()
+    assert loss.item() == pytest.approx(2.625 / 3)
+
+
+def test_dqn_loss_rejects_a_column_target():
+    with pytest.raises(ValueError, match="td_target"):
+        dqn.dqn_loss(torch.zeros(3, 2), torch.zeros(3, dtype=torch.int64), torch.zeros(3, 1))
+
+
+# --- the update ---------------------------------------------------------------------------------------
+
+def _batch(size: int = 8, seed: int = 0) -> Batch:
+    buffer = ReplayBuffer(size, obs_shape=(4,), seed=seed)
+    rng = np.random.default_rng(seed)
+    for i in range(size):
+        buffer.add(rng.normal(size=4), i % 2, 1.0, rng.normal(size=4), terminated=i == 3,
+                   truncated=False)
+    return buffer.sample(size)
+
+
+def _params(net: torch.nn.Module) -> list[torch.Tensor]:
+    return [p.detach().clone() for p in net.parameters()]
+
+
+def test_the_optimiser_step_leaves_the_target_network_untouched():
+    torch.manual_seed(0)
+    q_network = QNetwork(4, 2, hidden=(8,))
+    target_q_network = copy.deepcopy(q_network)
+    with torch.no_grad():  # make them differ, so "untouched" is not "equal to online"
+        for p in target_q_network.parameters():
+            p.add_(0.1)
+    before_target, before_online = _params(target_q_network), _params(q_network)
+    optimizer = torch.optim.Adam(q_network.parameters(), lr=1e-2)
+    info = dqn.dqn_update(q_network, target_q_network, optimizer, _batch(), gamma=0.99)
+    assert np.isfinite(info.loss)
+    assert all(torch.equal(a, b) for a, b in zip(_params(target_q_network), before_target))
+    assert not all(torch.equal(a, b) for a, b in zip(_params(q_network), before_online))
+
+
+def test_a_hard_target_update_copies_the_online_network():
+    torch.manual_seed(0)
+    q_network, target_q_network = QNetwork(4, 2, hidden=(8,)), QNetwork(4, 2, hidden=(8,))
+    optimizer = torch.optim.Adam(q_network.parameters(), lr=1e-2)
+    dqn.dqn_update(q_network, target_q_network, optimizer, _batch(), gamma=0.99,
+                   update_target=True, tau=1.0)
+    assert all(torch.equal(a, b) for a, b in zip(target_q_network.parameters(), q_network.parameters()))
+
+
+def test_a_soft_target_update_moves_tau_of_the_way():
+    # θ⁻ ← τ θ + (1 − τ) θ⁻ with θ⁻ = 0 and τ = 0.25 gives 0.25 θ (θ after the optimiser step)
+    torch.manual_seed(0)
+    q_network, target_q_network = QNetwork(4, 2, hidden=(8,)), QNetwork(4, 2, hidden=(8,))
+    with torch.no_grad():
+        for p in target_q_network.parameters():
+            p.zero_()
+    optimizer = torch.optim.SGD(q_network.parameters(), lr=0.0)  # θ stays put: exact arithmetic
+    dqn.dqn_update(q_network, target_q_network, optimizer, _batch(), gamma=0.99,
+                   update_target=True, tau=0.25)
+    for target_param, param in zip(target_q_network.parameters(), q_network.parameters()):
+        assert torch.allclose(target_param, 0.25 * param)
+
+
+def test_without_a_target_network_the_target_comes_from_the_online_network():
+    torch.manual_seed(0)
+    q_network = QNetwork(4, 2, hidden=(8,))
+    optimizer = torch.optim.Adam(q_network.parameters(), lr=1e-2)
+    info = dqn.dqn_update(q_network, q_network, optimizer, _batch(), gamma=0.99, update_target=True)
+    assert np.isfinite(info.loss)
+
+
+# --- the config ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("field, value, words", [
+    ("lr", -1e-3, "lr must be in (0, inf]"),
+    ("gamma", 1.5, "gamma must be in [0, 1]"),
+    ("gamma", -0.1, "gamma must be in [0, 1]"),
+    ("batch_size", 1_000, "batch_size must be at most buffer_size (500)"),
+    ("tau", 0.0, "tau must be in (0, 1]"),
+    ("epsilon_end", 2.0, "epsilon_end must be in [0, 1]"),
+    ("max_grad_norm", 0.0, "max_grad_norm"),
+    ("hidden", (), "hidden"),
+])
+def test_invalid_hyperparameters_raise_naming_the_field(field, value, words):
+    base = dict(buffer_size=500) if field == "batch_size" else {}
+    with pytest.raises(ValueError) as error:
+        dqn.DQNConfig(**base, **{field: value})
+    assert words in str(error.value)
+
+
+def test_every_tuned_config_is_valid_and_inf_disables_clipping():
+    for env_id in dqn.TUNED:
+        assert isinstance(dqn.default_config(env_id), dqn.DQNConfig)
+    assert dqn.DQNConfig(max_grad_norm=float("inf")).max_grad_norm == float("inf")
+
+
+def test_a_continuous_action_space_is_rejected_with_a_pointer_to_ddpg():
+    with pytest.raises(ValueError, match=r"Pendulum-v1 has Box.*DDPG"):
+        dqn.train("Pendulum-v1", seed=0)
+
+
+# --- the agent and checkpoints ------------------------------------------------------------------
+
+def test_the_fast_greedy_action_equals_the_torch_argmax():
+    torch.manual_seed(0)
+    q_network = QNetwork(4, 3, hidden=(16, 16))
+    agent = dqn.DQNAgent(q_network)
+    obs = np.random.default_rng(0).normal(size=(200, 4)).astype(np.float32)
+    expected = q_network(torch.from_numpy(obs)).argmax(1).tolist()
+    assert [agent.act(o) for o in obs] == expected
+    with torch.no_grad():  # the agent sees parameter changes at once (shared memory)
+        q_network.net[-1].bias.copy_(torch.tensor([0.0, 0.0, 1e6]))
+    assert {agent.act(o) for o in obs} == {2}
+
+
+def test_save_and_load_give_the_same_greedy_actions(tmp_path):
+    run = dqn.train("CartPole-v1", SHORT, seed=0)
+    run.agent.save(tmp_path / "agent", {"note": "test"})
+    loaded = dqn.load_agent(tmp_path / "agent")
+    assert read_meta(tmp_path / "agent")["note"] == "test"
+    obs = np.random.default_rng(1).uniform(-1, 1, size=(100, 4)).astype(np.float32)
+    actions = [run.agent.act(o) for o in obs]
+    assert [loaded.act(o) for o in obs] == actions
+    assert len(set(actions)) == 2  # a constant policy would make the check empty
+    assert not list(tmp_path.rglob("*.pt")) and not list(tmp_path.rglob("*.pkl"))
+
+
+# --- the training loop --------------------------------------------------------------------------
+
+def test_the_same_seed_twice_gives_bit_identical_metrics(tmp_path):
+    dqn.train("CartPole-v1", SHORT, seed=3).metrics.to_csv(tmp_path / "a.csv")
+    dqn.train("CartPole-v1", SHORT, seed=3).metrics.to_csv(tmp_path / "b.csv")
+    dqn.train("CartPole-v1", SHORT, seed=4).metrics.to_csv(tmp_path / "c.csv")
+    a = (tmp_path / "a.csv").read_bytes()
+    assert a == (tmp_path / "b.csv").read_bytes()
+    assert a != (tmp_path / "c.csv").read_bytes()
+    header = a.decode().splitlines()[0].split(",")
+    assert header[:4] == ["step", "episode", "episode_return", "eval_mean_return"]
+    assert {"epsilon", "loss", "q_mean"} <= set(header)
+
+
+def test_the_loop_logs_episodes_and_periodic_evaluations():
+    run = dqn.train("CartPole-v1", SHORT, seed=0)
+    assert run.steps == SHORT.steps and not run.interrupted
+    assert [step for step, _ in run.metrics.column("eval_mean_return")] == [400, 800, 1200]
+    episode_rows = run.metrics.column("episode_return")
+    assert len(episode_rows) == run.episodes
+    assert run.train_seconds > 0 and run.eval_seconds > 0
+
+
+@pytest.mark.parametrize("ablation", [{"use_replay": False}, {"use_target_network": False},
+                                      {"double_dqn": True}, {"tau": 0.01, "target_update_every": 1}])
+def test_the_ablations_and_options_train(ablation):
+    run = dqn.train("CartPole-v1", dataclasses.replace(SHORT, steps=600, **ablation), seed=0)
+    assert run.steps == 600
+    assert (run.target_q_network is run.agent.q_network) == (ablation == {"use_target_network": False})
+
+
+def test_resume_continues_from_the_checkpoint(tmp_path):
+    first = dqn.train("CartPole-v1", SHORT, seed=0, steps=800, checkpoint_dir=tmp_path / "ckpt")
+    assert read_meta(tmp_path / "ckpt")["step"] == 800
+    saved = _params(first.agent.q_network)
+    config = dataclasses.replace(SHORT, learning_starts=10_000)  # no update: weights must carry over
+    resumed = dqn.train("CartPole-v1", config, seed=0, steps=1_200, resume_from=tmp_path / "ckpt")
+    assert resumed.steps == 1_200
+    assert all(torch.equal(a, b) for a, b in zip(_params(resumed.agent.q_network), saved))
+    assert min(row["step"] for row in resumed.metrics.rows) > 800
+    assert [step for step, _ in resumed.metrics.column("eval_mean_return")] == [1_200]
+    assert resumed.episodes > first.episodes  # episode numbers continue too
+
+
+def test_a_real_interrupt_returns_the_agent_and_the_metrics_so_far():
+    timer = threading.Timer(3.0, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        run = dqn.train("CartPole-v1", dataclasses.replace(SHORT, steps=10_000_000), seed=0)
+    finally:
+        timer.cancel()
+    assert run.interrupted
+    assert 0 < run.steps < 10_000_000
+    assert len(run.metrics) > 0
+    assert evaluate("CartPole-v1", run.agent.act, episodes=1).mean_return > 0
+
+
+def test_a_non_finite_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp_path):
+    config = dataclasses.replace(SHORT, steps=5_000, lr=1e30, lr_end=1e30,
+                                 max_grad_norm=float("inf"), eval_every=200)
+    with pytest.raises(dqn.NonFiniteLossError, match="the loss became") as error:
+        dqn.train("CartPole-v1", config, seed=0, checkpoint_dir=tmp_path / "ckpt")
+    assert "last good checkpoint" in str(error.value)
+    good_step = read_meta(tmp_path / "ckpt")["step"]
+    assert good_step < error.value.run.steps
+    agent = dqn.load_agent(tmp_path / "ckpt")
+    assert all(torch.isfinite(p).all() for p in agent.q_network.parameters())
+    assert all(torch.isfinite(p).all() for p in error.value.run.agent.q_network.parameters())
+
+
+# --- command line -------------------------------------------------------------------------------
+
+def test_the_command_line_trains_saves_and_evaluates(tmp_path, capsys):
+    out = tmp_path / "run"
+    code = cli_main(["train", "dqn", "--env", "CartPole-v1", "--steps", "600", "--out", str(out),
+                     "--no-progress", "--set", "learning_starts=200", "--set", "eval_every=300",
+                     "--set", "final_eval_episodes=3"])
+    assert code == 0
+    assert {p.name for p in out.iterdir()} == {"config.json", "metrics.csv", "eval.json", "model"}
+    record = read_json(out / "eval.json")
+    assert record["algo"] == "dqn" and record["episodes"] == 3
+    assert read_json(out / "config.json")["hyperparameters"]["steps"] == 600
+    policy = dqn.load_policy(out)
+    assert evaluate("CartPole-v1", policy, episodes=3).returns == record["returns"]
+    capsys.readouterr()
+    assert cli_main(["evaluate", str(out)]) == 0
+    assert '"mean_return"' in capsys.readouterr().out
+
+
+def test_the_command_line_refuses_pendulum(tmp_path, capsys):
+    code = cli_main(["train", "dqn", "--env", "Pendulum-v1", "--out", str(tmp_path / "run")])
+    assert code == 2
+    assert "DDPG" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
