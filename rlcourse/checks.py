@@ -147,7 +147,7 @@ def _run_forked(exercise: Exercise, fn: Callable, timeout: float) -> tuple[bool,
             try:
                 return receive.recv()
             except EOFError:  # the child ended without sending a verdict
-                process.join(1.0)
+                process.join(5.0)
         if process.is_alive():
             return (False, f"your function did not finish within {timeout:g} s, so it was stopped "
                            "(your kernel is fine). Look for a loop that never ends, e.g. a `while` "
@@ -172,9 +172,17 @@ def _run_threaded(exercise: Exercise, fn: Callable, timeout: float) -> tuple[boo
                    "be running in the background: restart the kernel after fixing it.", "timeout")
 
 
+#: mistakes that are about running the code, not about the answer: told in full even without reveal
+_PLAIN_MISTAKES = ("timeout", "crashed", "exception", "mutates_input")
+
+
 def run_check(exercise: Exercise, fn: Callable, *, timeout: float = DEFAULT_TIMEOUT,
-              quiet: bool = False) -> CheckResult:
-    """Check ``fn`` against ``exercise``, print the verdict (unless ``quiet``) and return it."""
+              quiet: bool = False, reveal: bool = True) -> CheckResult:
+    """Check ``fn`` against ``exercise``, print the verdict (unless ``quiet``) and return it.
+
+    With ``reveal=False`` (the "find the bug" exercises) a wrong answer is not named: the verdict
+    says the bug is still there and shows the failing example, and ``mistake`` still holds the key.
+    """
     _seed_all(CHECK_SEED)
     if "fork" in multiprocessing.get_all_start_methods():
         passed, message, mistake = _run_forked(exercise, fn, timeout)
@@ -184,6 +192,10 @@ def run_check(exercise: Exercise, fn: Callable, *, timeout: float = DEFAULT_TIME
         text = f"✅ {exercise.name}: correct, well done! {message}"
     elif mistake == "not_implemented":
         text = f"⏳ {exercise.name}: not implemented yet. {message}"
+    elif not reveal and mistake not in _PLAIN_MISTAKES:
+        example = message.split("\n", 1)[1] if "\n" in message else ""
+        text = (f"🐞 {exercise.name}: the bug is still there; this input still goes wrong "
+                f"(stuck? call the check with reveal=True for a hint).\n{example}").rstrip()
     else:
         text = f"❌ {exercise.name}: {message}"
     if not quiet:
@@ -267,13 +279,25 @@ def _fmt(value) -> str:
     return repr(value)
 
 
+def _short(value) -> str:
+    """``_fmt`` of a value, or just its kind when that would not fit on a line."""
+    text = _fmt(value)
+    if len(text) <= 100:
+        return text
+    if isinstance(value, list):
+        return f"a list of {len(value)} {type(value[0]).__name__ if value else 'item'}s"
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return f"a {type(value).__name__} of {len(value[0])}"
+    return _kind(value)
+
+
 def describe_case(case: dict) -> str:
-    """The inputs of a case in one or a few lines (modules and generators named, not printed)."""
+    """The inputs of a case on one line (modules, optimizers and generators left out)."""
     parts = []
     for name, value in case.items():
         if hasattr(value, "state_dict") or isinstance(value, np.random.Generator) or callable(value):
             continue
-        parts.append(f"{name}={_fmt(value)}")
+        parts.append(f"{name}={_short(value)}")
     return ", ".join(parts)
 
 
@@ -1003,3 +1027,252 @@ def check_hard_update(fn: Callable, *, timeout: float = DEFAULT_TIMEOUT) -> Chec
 def check_soft_update(fn: Callable, *, timeout: float = DEFAULT_TIMEOUT) -> CheckResult:
     """Check ``soft_update(target, online, tau)``: θ⁻ ← τ θ + (1 − τ) θ⁻."""
     return run_check(SOFT_UPDATE, fn, timeout=timeout)
+
+
+# --- find the bug: training snippets ---------------------------------------------------------------
+
+def _transitions(seed: int, batch_size: int = 8, obs_dim: int = 4, n_actions: int = 2):
+    """A seeded mini-batch of made-up transitions, some terminated, some truncated (never both)."""
+    import torch
+
+    from rlcourse.replay import Batch
+
+    generator = torch.Generator().manual_seed(seed)
+    flags = torch.rand(batch_size, generator=generator)
+    return Batch(obs=torch.randn(batch_size, obs_dim, generator=generator),
+                 action=torch.randint(0, n_actions, (batch_size,), generator=generator),
+                 reward=torch.randn(batch_size, generator=generator),
+                 next_obs=torch.randn(batch_size, obs_dim, generator=generator),
+                 terminated=(flags < 0.3).float(), truncated=((flags >= 0.3) & (flags < 0.6)).float())
+
+
+def _q_network_pair(seed: int):
+    import torch
+
+    from rlcourse.networks import mlp
+
+    torch.manual_seed(seed)
+    return mlp(4, 2, hidden=(8,)), mlp(4, 2, hidden=(8,))
+
+
+def _loss_from_batch_cases() -> list[dict]:
+    cases = []
+    for seed in (8, 9):
+        q_network, target_q_network = _q_network_pair(seed)
+        cases.append(dict(q_network=q_network, target_q_network=target_q_network, batch=_transitions(seed),
+                          gamma=0.99))
+    return cases
+
+
+def _observe_loss_from_batch(fn: Callable, case: dict) -> dict:
+    import warnings as _warnings
+
+    with _warnings.catch_warnings():
+        _warnings.simplefilter("ignore", UserWarning)
+        inputs = copy.deepcopy(case)
+        loss = fn(**inputs)
+    seen = {"loss": loss}
+    if _is_tensor(loss) and loss.requires_grad:
+        loss.backward()
+    grads = [p.grad for p in inputs["target_q_network"].parameters()]
+    seen["the target network gets gradients"] = any(g is not None and bool(g.abs().sum() > 0) for g in grads)
+    seen["the online network gets gradients"] = any(p.grad is not None for p in inputs["q_network"].parameters())
+    return seen
+
+
+def _reference_loss_from_batch(q_network, target_q_network, batch, gamma):
+    import torch
+
+    from rlcourse.dqn import dqn_loss, td_target
+
+    with torch.no_grad():
+        target = td_target(batch.reward, target_q_network(batch.next_obs), batch.terminated, gamma)
+    return dqn_loss(q_network(batch.obs), batch.action, target)
+
+
+def _loss_from_batch_mutants() -> list[Mutant]:
+    import torch
+
+    from rlcourse.dqn import dqn_loss, td_target
+
+    def with_grad(q_network, target_q_network, batch, gamma):
+        target = td_target(batch.reward, target_q_network(batch.next_obs), batch.terminated, gamma)
+        return dqn_loss(q_network(batch.obs), batch.action, target)
+
+    def truncated_terminal(q_network, target_q_network, batch, gamma):
+        with torch.no_grad():
+            done = torch.maximum(batch.terminated, batch.truncated)
+            target = td_target(batch.reward, target_q_network(batch.next_obs), done, gamma)
+        return dqn_loss(q_network(batch.obs), batch.action, target)
+
+    def online_target(q_network, target_q_network, batch, gamma):
+        with torch.no_grad():
+            target = td_target(batch.reward, q_network(batch.next_obs), batch.terminated, gamma)
+        return dqn_loss(q_network(batch.obs), batch.action, target)
+
+    return [
+        Mutant("gradients_into_target", "gradients flow into the target network: compute the TD target "
+               "under torch.no_grad() (or .detach() it), it is a fixed label", with_grad),
+        Mutant("truncated_as_terminal", "you treated truncated as terminal: a time limit does not end the "
+               "future, so only batch.terminated may stop the bootstrap", truncated_terminal),
+        Mutant("online_network_target", "your target uses the online network; the next state's value comes "
+               "from target_q_network", online_target),
+    ]
+
+
+LOSS_FROM_BATCH = Exercise(
+    name="loss_from_batch", reference=lambda: _reference_loss_from_batch,
+    cases=_loss_from_batch_cases, observe=_observe_loss_from_batch, mutants=_loss_from_batch_mutants)
+
+
+def _collect_cases() -> list[dict]:
+    return [dict(max_episode_steps=6, policy="balance", seed=0),   # cut by the time limit: truncated
+            dict(max_episode_steps=40, policy="push_left", seed=1)]  # the pole falls: terminated
+
+
+def _collect_reference(env, policy, buffer, seed):
+    obs, _ = env.reset(seed=seed)
+    episode_return = 0.0
+    while True:
+        action = policy(obs)
+        next_obs, reward, terminated, truncated, _ = env.step(action)
+        buffer.add(obs, action, reward, next_obs, terminated=terminated, truncated=truncated)
+        episode_return += reward
+        if terminated or truncated:
+            return episode_return
+        obs = next_obs
+
+
+def _observe_collect(fn: Callable, case: dict) -> dict:
+    import gymnasium as gym
+
+    from rlcourse.replay import ReplayBuffer
+
+    env = gym.make("CartPole-v1", max_episode_steps=case["max_episode_steps"])
+    policies = {"balance": lambda obs: int(obs[2] + obs[3] > 0), "push_left": lambda obs: 0}
+    buffer = ReplayBuffer(64, obs_shape=(4,), seed=0)
+    episode_return = fn(env=env, policy=policies[case["policy"]], buffer=buffer, seed=case["seed"])
+    env.close()
+    n = len(buffer)
+    return {"returned episode return": episode_return, "transitions stored": n,
+            "stored terminated": buffer.terminated[:n].astype(float),
+            "stored truncated": buffer.truncated[:n].astype(float),
+            "stored obs": buffer.obs[:n], "stored next_obs": buffer.next_obs[:n]}
+
+
+def _collect_mutants() -> list[Mutant]:
+    def merged(env, policy, buffer, seed):
+        obs, _ = env.reset(seed=seed)
+        episode_return = 0.0
+        while True:
+            action = policy(obs)
+            next_obs, reward, terminated, truncated, _ = env.step(action)
+            done = terminated or truncated
+            buffer.add(obs, action, reward, next_obs, terminated=done, truncated=truncated)
+            episode_return += reward
+            if done:
+                return episode_return
+            obs = next_obs
+
+    def stale_obs(env, policy, buffer, seed):
+        obs, _ = env.reset(seed=seed)
+        episode_return = 0.0
+        while True:
+            action = policy(obs)
+            next_obs, reward, terminated, truncated, _ = env.step(action)
+            buffer.add(obs, action, reward, next_obs, terminated=terminated, truncated=truncated)
+            episode_return += reward
+            if terminated or truncated:
+                return episode_return
+
+    return [
+        Mutant("truncated_as_terminal", "you treated truncated as terminal: a time limit cuts the episode but "
+               "the future still exists, so store terminated as it is (end the loop on either)", merged),
+        Mutant("obs_not_advanced", "obs is never moved on to next_obs, so every transition starts from the "
+               "first state", stale_obs),
+    ]
+
+
+COLLECT_EPISODE = Exercise(
+    name="collect_episode", reference=lambda: _collect_reference,
+    cases=_collect_cases, observe=_observe_collect, mutants=_collect_mutants)
+
+
+def _train_steps_cases() -> list[dict]:
+    import torch
+
+    cases = []
+    for seed, every in ((10, 2), (11, 3)):
+        q_network, target_q_network = _q_network_pair(seed)
+        target_q_network.load_state_dict(q_network.state_dict())
+        optimizer = torch.optim.Adam(q_network.parameters(), lr=1e-2)
+        cases.append(dict(q_network=q_network, target_q_network=target_q_network, optimizer=optimizer,
+                          batches=[_transitions(seed * 10 + i) for i in range(6)], gamma=0.99,
+                          target_update_every=every))
+    return cases
+
+
+def _observe_train_steps(fn: Callable, case: dict) -> dict:
+    inputs = copy.deepcopy(case)  # one deepcopy: the optimizer keeps pointing at the copied network
+    fn(**inputs)
+    return {"online parameters after": _flat(inputs["q_network"]),
+            "target parameters after": _flat(inputs["target_q_network"])}
+
+
+def _train_steps(update_target: Callable) -> Callable:
+    def train_steps(q_network, target_q_network, optimizer, batches, gamma, target_update_every):
+        from rlcourse.dqn import dqn_update
+
+        for step, batch in enumerate(batches, start=1):
+            dqn_update(q_network, target_q_network, optimizer, batch, gamma=gamma)
+            update_target(step, target_update_every, q_network, target_q_network)
+    return train_steps
+
+
+def _train_steps_mutants() -> list[Mutant]:
+    from rlcourse.networks import hard_update
+
+    def reversed_update(step, every, q_network, target_q_network):
+        if step % every == 0:
+            hard_update(q_network, target_q_network)
+
+    def every_step(step, every, q_network, target_q_network):
+        hard_update(target_q_network, q_network)
+
+    return [
+        Mutant("reversed_update", "the target network is never updated: hard_update(q_network, "
+               "target_q_network) copies the target INTO the online network (arguments are target, online)",
+               _train_steps(reversed_update)),
+        Mutant("never_updated", "the target network is never updated: call hard_update(target_q_network, "
+               "q_network) every target_update_every steps (a new local object, as in `target_q_network = "
+               "copy.deepcopy(q_network)`, leaves the caller's network as it was)", _train_steps(lambda *args: None)),
+        Mutant("updated_every_step", "the target network is updated at every step, so it is no fixed target: "
+               "update it only every target_update_every steps", _train_steps(every_step)),
+    ]
+
+
+def _reference_update(step, every, q_network, target_q_network):
+    from rlcourse.networks import hard_update
+
+    if step % every == 0:
+        hard_update(target_q_network, q_network)
+
+
+TRAIN_STEPS = Exercise(
+    name="train_steps", reference=lambda: _train_steps(_reference_update),
+    cases=_train_steps_cases, observe=_observe_train_steps, mutants=_train_steps_mutants)
+
+
+def check_loss_from_batch(fn: Callable, *, reveal: bool = True, timeout: float = DEFAULT_TIMEOUT) -> CheckResult:
+    """Check ``loss_from_batch(q_network, target_q_network, batch, gamma) -> loss`` (one DQN loss)."""
+    return run_check(LOSS_FROM_BATCH, fn, timeout=timeout, reveal=reveal)
+
+
+def check_collect_episode(fn: Callable, *, reveal: bool = True, timeout: float = DEFAULT_TIMEOUT) -> CheckResult:
+    """Check ``collect_episode(env, policy, buffer, seed) -> episode_return`` (what it stores)."""
+    return run_check(COLLECT_EPISODE, fn, timeout=timeout, reveal=reveal)
+
+
+def check_train_steps(fn: Callable, *, reveal: bool = True, timeout: float = DEFAULT_TIMEOUT) -> CheckResult:
+    """Check ``train_steps(q_network, target_q_network, optimizer, batches, gamma, target_update_every)``."""
+    return run_check(TRAIN_STEPS, fn, timeout=timeout, reveal=reveal)

@@ -10,7 +10,8 @@ import pytest
 from rlcourse import checks, tabular
 
 EXERCISES = [checks.EPSILON_GREEDY, checks.Q_LEARNING_UPDATE, checks.SARSA_UPDATE, checks.REPLAY_BUFFER,
-             checks.TD_TARGET, checks.DQN_LOSS, checks.HARD_UPDATE, checks.SOFT_UPDATE]
+             checks.TD_TARGET, checks.DQN_LOSS, checks.HARD_UPDATE, checks.SOFT_UPDATE,
+             checks.LOSS_FROM_BATCH, checks.COLLECT_EPISODE, checks.TRAIN_STEPS]
 
 
 def mutant_params():
@@ -94,7 +95,7 @@ def test_exiting_the_worker_is_reported():
         os._exit(3)
 
     result = checks.run_check(checks.EPSILON_GREEDY, epsilon_greedy, quiet=True)
-    assert result.mistake == "crashed" and "exit code 3" in result.message
+    assert result.mistake == "crashed" and "exit code 3" in result.message, result.message
 
 
 def test_an_exception_gets_a_short_traceback_and_a_hint():
@@ -182,3 +183,22 @@ def test_an_in_place_target_is_a_mutation():
     result = checks.run_check(checks.TD_TARGET, td_target, quiet=True)
     assert result.mistake == "mutates_input" and "`reward`" in result.message
     assert torch.is_tensor(checks.TD_TARGET.cases()[0]["reward"])
+
+
+def test_find_the_bug_checks_do_not_name_the_bug_unless_asked():
+    bug = {m.key: m for m in checks.LOSS_FROM_BATCH.mutants()}["gradients_into_target"]
+    hidden = checks.run_check(checks.LOSS_FROM_BATCH, bug.fn, quiet=True, reveal=False)
+    assert hidden.mistake == "gradients_into_target" and not hidden.passed
+    assert hidden.message.startswith("🐞 loss_from_batch: the bug is still there")
+    assert bug.hint not in hidden.message
+    assert "expected the target network gets gradients: False" in hidden.message
+    shown = checks.run_check(checks.LOSS_FROM_BATCH, bug.fn, quiet=True, reveal=True)
+    assert bug.hint in shown.message
+
+
+def test_long_inputs_are_summarised_in_the_example():
+    bug = {m.key: m for m in checks.TRAIN_STEPS.mutants()}["never_updated"]
+    message = checks.run_check(checks.TRAIN_STEPS, bug.fn, quiet=True).message
+    assert "batches=a list of 6 Batchs" in message or "batches=a list of 6" in message
+    example = next(line for line in message.splitlines() if "Example:" in line)
+    assert len(example) < 200
