@@ -285,7 +285,7 @@ def _short(value) -> str:
     if len(text) <= 100:
         return text
     if isinstance(value, list):
-        return f"a list of {len(value)} {type(value[0]).__name__ if value else 'item'}s"
+        return f"a list of {len(value)} items" + (f" ({type(value[0]).__name__})" if value else "")
     if isinstance(value, tuple) and hasattr(value, "_fields"):
         return f"a {type(value).__name__} of {len(value[0])}"
     return _kind(value)
@@ -630,19 +630,19 @@ SARSA_UPDATE = Exercise(
     cases=_sarsa_cases, observe=_observe_tabular, mutants=_sarsa_mutants, mutable=("q_table",))
 
 
-def check_epsilon_greedy(fn: Callable, *, timeout: float = DEFAULT_TIMEOUT) -> CheckResult:
+def check_epsilon_greedy(fn: Callable, *, reveal: bool = True, timeout: float = DEFAULT_TIMEOUT) -> CheckResult:
     """Check ``epsilon_greedy(q_values, epsilon, rng) -> int`` (action frequencies, ties, reproducibility)."""
-    return run_check(EPSILON_GREEDY, fn, timeout=timeout)
+    return run_check(EPSILON_GREEDY, fn, timeout=timeout, reveal=reveal)
 
 
-def check_q_learning_update(fn: Callable, *, timeout: float = DEFAULT_TIMEOUT) -> CheckResult:
+def check_q_learning_update(fn: Callable, *, reveal: bool = True, timeout: float = DEFAULT_TIMEOUT) -> CheckResult:
     """Check ``q_learning_update(q_table, obs, action, reward, next_obs, terminated, alpha, gamma) -> td_error``."""
-    return run_check(Q_LEARNING_UPDATE, fn, timeout=timeout)
+    return run_check(Q_LEARNING_UPDATE, fn, timeout=timeout, reveal=reveal)
 
 
-def check_sarsa_update(fn: Callable, *, timeout: float = DEFAULT_TIMEOUT) -> CheckResult:
+def check_sarsa_update(fn: Callable, *, reveal: bool = True, timeout: float = DEFAULT_TIMEOUT) -> CheckResult:
     """Check ``sarsa_update(q_table, obs, action, reward, next_obs, next_action, terminated, alpha, gamma)``."""
-    return run_check(SARSA_UPDATE, fn, timeout=timeout)
+    return run_check(SARSA_UPDATE, fn, timeout=timeout, reveal=reveal)
 
 
 # --- chapter 04: the replay buffer ----------------------------------------------------------------
@@ -768,9 +768,9 @@ REPLAY_BUFFER = Exercise(
     cases=_replay_cases, observe=_observe_replay, mutants=_replay_mutants, tolerance=0.05)
 
 
-def check_replay_buffer(cls: Callable, *, timeout: float = DEFAULT_TIMEOUT) -> CheckResult:
+def check_replay_buffer(cls: Callable, *, reveal: bool = True, timeout: float = DEFAULT_TIMEOUT) -> CheckResult:
     """Check a replay buffer class with ``add`` and ``sample`` (built like :class:`rlcourse.replay.ReplayBuffer`)."""
-    return run_check(REPLAY_BUFFER, cls, timeout=timeout)
+    return run_check(REPLAY_BUFFER, cls, timeout=timeout, reveal=reveal)
 
 
 # --- chapter 04: DQN ------------------------------------------------------------------------------
@@ -1009,24 +1009,24 @@ SOFT_UPDATE = Exercise(
     mutants=_soft_update_mutants, mutable=("target", "online"))
 
 
-def check_td_target(fn: Callable, *, timeout: float = DEFAULT_TIMEOUT) -> CheckResult:
+def check_td_target(fn: Callable, *, reveal: bool = True, timeout: float = DEFAULT_TIMEOUT) -> CheckResult:
     """Check ``td_target(reward (B,), next_q_values (B, n_actions), terminated (B,), gamma) -> (B,)``."""
-    return run_check(TD_TARGET, fn, timeout=timeout)
+    return run_check(TD_TARGET, fn, timeout=timeout, reveal=reveal)
 
 
-def check_dqn_loss(fn: Callable, *, timeout: float = DEFAULT_TIMEOUT) -> CheckResult:
+def check_dqn_loss(fn: Callable, *, reveal: bool = True, timeout: float = DEFAULT_TIMEOUT) -> CheckResult:
     """Check ``dqn_loss(q_values (B, n_actions), action (B,), td_target (B,)) -> scalar`` (Huber)."""
-    return run_check(DQN_LOSS, fn, timeout=timeout)
+    return run_check(DQN_LOSS, fn, timeout=timeout, reveal=reveal)
 
 
-def check_hard_update(fn: Callable, *, timeout: float = DEFAULT_TIMEOUT) -> CheckResult:
+def check_hard_update(fn: Callable, *, reveal: bool = True, timeout: float = DEFAULT_TIMEOUT) -> CheckResult:
     """Check ``hard_update(target, online)``: θ⁻ ← θ, as an independent copy."""
-    return run_check(HARD_UPDATE, fn, timeout=timeout)
+    return run_check(HARD_UPDATE, fn, timeout=timeout, reveal=reveal)
 
 
-def check_soft_update(fn: Callable, *, timeout: float = DEFAULT_TIMEOUT) -> CheckResult:
+def check_soft_update(fn: Callable, *, reveal: bool = True, timeout: float = DEFAULT_TIMEOUT) -> CheckResult:
     """Check ``soft_update(target, online, tau)``: θ⁻ ← τ θ + (1 − τ) θ⁻."""
-    return run_check(SOFT_UPDATE, fn, timeout=timeout)
+    return run_check(SOFT_UPDATE, fn, timeout=timeout, reveal=reveal)
 
 
 # --- find the bug: training snippets ---------------------------------------------------------------
@@ -1215,8 +1215,8 @@ def _train_steps_cases() -> list[dict]:
 def _observe_train_steps(fn: Callable, case: dict) -> dict:
     inputs = copy.deepcopy(case)  # one deepcopy: the optimizer keeps pointing at the copied network
     fn(**inputs)
-    return {"online parameters after": _flat(inputs["q_network"]),
-            "target parameters after": _flat(inputs["target_q_network"])}
+    return {"target parameters after": _flat(inputs["target_q_network"]),
+            "online parameters after": _flat(inputs["q_network"])}
 
 
 def _train_steps(update_target: Callable) -> Callable:

@@ -12,8 +12,17 @@ One source per exercise: the solution notebook. Code between the nbgrader-compat
 
 is replaced by the ``# HINT:`` lines and a stub that raises ``NotImplementedError`` with the hint,
 so the checks report "not implemented yet". In a markdown cell the region becomes "Your answer here".
-``build`` then executes the learner version (and any solution whose code changed since it was last
-run) with ``tools/execute_notebooks.py``, so both are committed with their outputs. ``check``
+
+The "find the bug" exercises hand out working code with a bug in it instead of a stub: a region
+whose lines include ``# BUG: <code>`` gives the learner that code (uncommented, at the comment's
+indent) in place of the region; the solution keeps the fix, with the buggy line beside it::
+
+    ### BEGIN SOLUTION
+    # BUG: next_value = next_q_values.max(dim=1, keepdim=True).values
+    next_value = next_q_values.max(dim=1).values  # (batch,)
+    ### END SOLUTION
+``build`` executes each solution and then its learner version with ``tools/execute_notebooks.py``
+(outputs are stored, so both are committed with what the checks say). ``check``
 compares sources only (cell types, code, tags), never outputs.
 """
 
@@ -31,6 +40,7 @@ SOLUTIONS = EXERCISES / "solutions"
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 HINT = "# HINT:"
+BUG = "# BUG:"
 MARKDOWN_ANSWER = "_Your answer here._"
 
 
@@ -66,6 +76,9 @@ def strip_solution(source: str, *, markdown: bool = False) -> str:
 def _stub(region: list[str], indent: str, markdown: bool) -> list[str]:
     if markdown:
         return [indent + MARKDOWN_ANSWER]
+    bugs = [line.replace(BUG + " ", "", 1).replace(BUG, "", 1) for line in region if line.strip().startswith(BUG)]
+    if bugs:
+        return bugs
     hints = [line.strip()[len(HINT):].strip() for line in region if line.strip().startswith(HINT)]
     message = "your code here" + (f" (hint: {' '.join(hints)})" if hints else "")
     return ([f"{indent}{HINT} {hint}" for hint in hints]
@@ -131,23 +144,13 @@ def _notebook_tool():
 
 
 def build() -> int:
-    """Write and execute every learner version that differs from its solution; run stale solutions."""
+    """Execute every solution, then write each learner version from it and execute that too."""
     tool = _notebook_tool()
     for solution_path in solution_paths():
-        solution = nbformat.read(solution_path, as_version=4)
-        if solution.metadata.get("rlcourse", {}).get("source_hash") != tool.source_hash(solution):
-            seconds = tool.execute(solution_path)
-            print(f"exercises/solutions/{solution_path.name}: executed in {seconds:.1f} s")
-            solution = nbformat.read(solution_path, as_version=4)
+        seconds = tool.execute(solution_path)
+        print(f"exercises/solutions/{solution_path.name}: executed in {seconds:.1f} s")
         target = EXERCISES / solution_path.name
-        learner = learner_version(solution, solution_path.name)
-        if target.exists():
-            current = nbformat.read(target, as_version=4)
-            fresh = current.metadata.get("rlcourse", {}).get("source_hash") == tool.source_hash(current)
-            if fresh and comparable(current) == comparable(learner):
-                print(f"exercises/{target.name}: up to date")
-                continue
-        nbformat.write(learner, target)
+        nbformat.write(learner_version(nbformat.read(solution_path, as_version=4), solution_path.name), target)
         seconds = tool.execute(target)
         print(f"exercises/{target.name}: written from its solution and executed in {seconds:.1f} s")
     return 0

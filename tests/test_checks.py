@@ -199,6 +199,6 @@ def test_find_the_bug_checks_do_not_name_the_bug_unless_asked():
 def test_long_inputs_are_summarised_in_the_example():
     bug = {m.key: m for m in checks.TRAIN_STEPS.mutants()}["never_updated"]
     message = checks.run_check(checks.TRAIN_STEPS, bug.fn, quiet=True).message
-    assert "batches=a list of 6 Batchs" in message or "batches=a list of 6" in message
+    assert "batches=a list of 6 items (Batch)" in message
     example = next(line for line in message.splitlines() if "Example:" in line)
     assert len(example) < 200

@@ -7,7 +7,7 @@ import nbformat
 import pytest
 
 from rlcourse import exercise_build
-from rlcourse.exercise_build import BEGIN, END, HINT, learner_version, strip_solution
+from rlcourse.exercise_build import BEGIN, BUG, END, HINT, learner_version, strip_solution
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = exercise_build.solution_paths()
@@ -37,6 +37,18 @@ def test_strip_solution_without_hint_and_in_markdown():
     assert strip_solution(f"{BEGIN}\nx = 1\n{END}") == "raise NotImplementedError('your code here')"
     assert strip_solution(f"Why?\n{BEGIN}\nBecause.\n{END}", markdown=True) == "Why?\n_Your answer here._"
     assert strip_solution("no markers\n") == "no markers\n"
+
+
+def test_a_bug_region_hands_out_the_buggy_lines():
+    source = f"""def f(x):
+    {BEGIN}
+    {BUG} y = x.max(dim=1, keepdim=True).values
+    y = x.max(dim=1).values  # fixed
+    {END}
+    return y"""
+    assert strip_solution(source) == """def f(x):
+    y = x.max(dim=1, keepdim=True).values
+    return y"""
 
 
 @pytest.mark.parametrize("source, problem", [(f"{BEGIN}\nx = 1", "never closed"),
@@ -89,7 +101,7 @@ def solution_regions(nb) -> list[str]:
             elif line.strip() == END:
                 regions.append("\n".join(inside))
                 inside = None
-            elif inside is not None and not line.strip().startswith(HINT):
+            elif inside is not None and not line.strip().startswith((HINT, BUG)):
                 inside.append(line)
     return regions
 
@@ -109,7 +121,8 @@ def test_learner_versions_hold_no_solution_code_and_no_tracebacks(path):
     text = "".join(output.get("text", "") for output in outputs)
     assert "Traceback" not in text and "❌" not in text and "✅" not in text
     check_cells = [cell for cell in learner.cells if cell.cell_type == "code" and cell.source.startswith("check_")]
-    assert text.count("not implemented yet") == len(check_cells) > 0
+    verdicts = text.count("not implemented yet") + text.count("the bug is still there")
+    assert verdicts == len(check_cells) > 0
 
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=IDS)
