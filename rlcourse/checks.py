@@ -1276,3 +1276,263 @@ def check_collect_episode(fn: Callable, *, reveal: bool = True, timeout: float =
 def check_train_steps(fn: Callable, *, reveal: bool = True, timeout: float = DEFAULT_TIMEOUT) -> CheckResult:
     """Check ``train_steps(q_network, target_q_network, optimizer, batches, gamma, target_update_every)``."""
     return run_check(TRAIN_STEPS, fn, timeout=timeout, reveal=reveal)
+
+
+# --- chapters 05-06: DDPG -------------------------------------------------------------------------
+
+class _TinyActor:
+    """Built on demand (torch is imported lazily): obs (B, obs_dim) -> action (B, action_dim) in [-2, 2]."""
+
+    def __new__(cls, seed: int, obs_dim: int = 3, action_dim: int = 1):
+        import torch
+        from torch import nn
+
+        from rlcourse.networks import mlp
+
+        class TinyActor(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.net = mlp(obs_dim, action_dim, hidden=(8,), output_activation=nn.Tanh)
+
+            def forward(self, obs):
+                return 2.0 * self.net(obs)  # (B, action_dim)
+
+        torch.manual_seed(seed)
+        return TinyActor()
+
+
+class _TinyCritic:
+    """Built on demand: Q(obs (B, obs_dim), action (B, action_dim)) -> (B,)."""
+
+    def __new__(cls, seed: int, obs_dim: int = 3, action_dim: int = 1):
+        import torch
+        from torch import nn
+
+        from rlcourse.networks import mlp
+
+        class TinyCritic(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.net = mlp(obs_dim + action_dim, 1, hidden=(8,))
+
+            def forward(self, obs, action):
+                return self.net(torch.cat([obs, action], dim=1)).squeeze(1)  # (B,)
+
+        torch.manual_seed(seed)
+        return TinyCritic()
+
+
+def _critic_target_cases() -> list[dict]:
+    import torch
+
+    cases = []
+    for seed, batch_size in ((12, 3), (13, 16)):
+        generator = torch.Generator().manual_seed(seed)
+        cases.append(dict(target_actor=_TinyActor(seed), target_critic=_TinyCritic(seed + 100),
+                          reward=torch.randn(batch_size, generator=generator),
+                          next_obs=torch.randn(batch_size, 3, generator=generator),
+                          terminated=torch.tensor([0.0, 1.0, 0.0]) if batch_size == 3 else
+                          (torch.rand(batch_size, generator=generator) < 0.3).float(), gamma=0.99))
+    return cases
+
+
+def _observe_with_graph(fn: Callable, case: dict) -> dict:
+    output, inputs = call(fn, case)
+    seen = {"output": output,
+            "output carries gradients into the target networks": bool(_is_tensor(output) and output.requires_grad)}
+    return seen
+
+
+def _critic_target_mutants() -> list[Mutant]:
+    import torch
+
+    def mutant(mask=lambda t: 1.0 - t, discount=True, reward_column=False, no_grad=True):
+        def critic_target(target_actor, target_critic, reward, next_obs, terminated, gamma):
+            with torch.set_grad_enabled(not no_grad):
+                next_q = target_critic(next_obs, target_actor(next_obs))  # (B,)
+                r = reward.unsqueeze(1) if reward_column else reward
+                return r + (gamma if discount else 1.0) * mask(terminated) * next_q
+        return critic_target
+
+    return [
+        Mutant("gradients_into_target", "gradients flow into the target networks: compute the target under "
+               "torch.no_grad(), it is a fixed label", mutant(no_grad=False)),
+        Mutant("bootstraps_terminal", "your target bootstraps through a terminated transition: multiply the "
+               "next value by (1 − terminated)", mutant(mask=lambda t: 1.0)),
+        Mutant("mask_inverted", "you multiplied by terminated instead of (1 − terminated)", mutant(mask=lambda t: t)),
+        Mutant("broadcast_batch_batch", "your shapes broadcast to (batch, batch): a (batch, 1) tensor met a "
+               "(batch,) one; keep reward, terminated and Q all (batch,)", mutant(reward_column=True)),
+        Mutant("no_gamma", "your target does not discount: multiply the next value by γ", mutant(discount=False)),
+    ]
+
+
+CRITIC_TARGET = Exercise(
+    name="critic_target",
+    reference=lambda: __import__("rlcourse.ddpg", fromlist=["critic_target"]).critic_target,
+    cases=_critic_target_cases, observe=_observe_with_graph, mutants=_critic_target_mutants)
+
+
+def _actor_loss_cases() -> list[dict]:
+    import torch
+
+    return [dict(actor=_TinyActor(seed), critic=_TinyCritic(seed + 100),
+                 obs=torch.randn(batch_size, 3, generator=torch.Generator().manual_seed(seed)))
+            for seed, batch_size in ((14, 4), (15, 16))]
+
+
+def _observe_actor_loss(fn: Callable, case: dict) -> dict:
+    inputs = copy.deepcopy(case)
+    loss = fn(**inputs)
+    for name in ("obs",):
+        if not _same(case[name], inputs[name]):
+            raise _MutatedInput(name)
+    seen = {"loss": loss, "loss has a graph": bool(_is_tensor(loss) and loss.requires_grad)}
+    if seen["loss has a graph"]:
+        loss.backward()
+    seen["gradient reaches the actor"] = any(p.grad is not None and bool(p.grad.abs().sum() > 0)
+                                             for p in inputs["actor"].parameters())
+    return seen
+
+
+def _actor_loss_mutants() -> list[Mutant]:
+    import torch
+
+    return [
+        Mutant("wrong_sign", "your loss has the wrong sign: the actor must climb the critic, so minimise "
+               "−Q(s, μ(s)): loss = −critic(obs, actor(obs)).mean()",
+               lambda actor, critic, obs: critic(obs, actor(obs)).mean()),
+        Mutant("detached_action", "the actor's action is detached, so no gradient reaches the actor: pass "
+               "actor(obs) to the critic as it is", lambda actor, critic, obs: -critic(obs, actor(obs).detach()).mean()),
+        Mutant("under_no_grad", "you computed the loss under torch.no_grad(), so it cannot train anything",
+               torch.no_grad()(lambda actor, critic, obs: -critic(obs, actor(obs)).mean())),
+        Mutant("sum_not_mean", "you summed over the batch; take the mean",
+               lambda actor, critic, obs: -critic(obs, actor(obs)).sum()),
+        Mutant("item", "you returned a Python number (.item()); return the loss tensor so you can call "
+               ".backward() on it", lambda actor, critic, obs: -critic(obs, actor(obs)).mean().item()),
+    ]
+
+
+ACTOR_LOSS = Exercise(
+    name="actor_loss",
+    reference=lambda: __import__("rlcourse.ddpg", fromlist=["actor_loss"]).actor_loss,
+    cases=_actor_loss_cases, observe=_observe_actor_loss, mutants=_actor_loss_mutants)
+
+
+def _scale_action_cases() -> list[dict]:
+    import torch
+
+    return [dict(raw_action=np.array([[-1.0], [-0.5], [0.0], [1.0]], dtype=np.float32),
+                 low=np.array([-2.0], dtype=np.float32), high=np.array([2.0], dtype=np.float32)),
+            dict(raw_action=np.array([[-1.0, 1.0], [0.5, -0.25], [1.0, 0.0]], dtype=np.float32),
+                 low=np.array([0.0, -1.0], dtype=np.float32), high=np.array([1.0, 3.0], dtype=np.float32)),
+            dict(raw_action=torch.tensor([[-1.0, 0.5], [0.0, 1.0]]), low=torch.tensor([0.0, -1.0]),
+                 high=torch.tensor([1.0, 3.0]))]
+
+
+def _scale_action_mutants() -> list[Mutant]:
+    return [
+        Mutant("unscaled", "your action never leaves [−1, 1]: scale it to the env's bounds, "
+               "low + (raw_action + 1) · (high − low) / 2", lambda raw_action, low, high: raw_action),
+        Mutant("times_high", "raw_action · high works only for bounds symmetric around 0; use "
+               "low + (raw_action + 1) · (high − low) / 2", lambda raw_action, low, high: raw_action * high),
+        Mutant("clipped_not_scaled", "clipping to [low, high] is not scaling: −1 must map to low and +1 to high",
+               lambda raw_action, low, high: raw_action.clip(low, high)),
+        Mutant("no_half", "you forgot the / 2: (raw_action + 1) runs from 0 to 2, so halve (high − low)",
+               lambda raw_action, low, high: low + (raw_action + 1) * (high - low)),
+        Mutant("no_offset", "you forgot to add low: −1 must map to low, not to 0",
+               lambda raw_action, low, high: (raw_action + 1) * (high - low) / 2),
+        Mutant("swapped_bounds", "you swapped low and high: −1 must map to low and +1 to high",
+               lambda raw_action, low, high: high + (raw_action + 1) * (low - high) / 2),
+    ]
+
+
+SCALE_ACTION = Exercise(
+    name="scale_action",
+    reference=lambda: __import__("rlcourse.ddpg", fromlist=["scale_action"]).scale_action,
+    cases=_scale_action_cases, observe=_observe_output, mutants=_scale_action_mutants)
+
+
+def _tanh_net(seed: int):
+    """A small policy network whose output, a tanh, lies in [-1, 1]: (B, 3) -> (B, 1)."""
+    import torch
+    from torch import nn
+
+    from rlcourse.networks import mlp
+
+    torch.manual_seed(seed)
+    return mlp(3, 1, hidden=(8,), output_activation=nn.Tanh)
+
+
+def _select_action_cases() -> list[dict]:
+    return [dict(actor_net=_tanh_net(seed), obs=obs, low=low, high=high, noise_scale=1.0, seed=seed)
+            for seed, obs, low, high in (
+                (16, np.array([0.1, -0.2, 0.3], dtype=np.float32), np.array([-2.0], dtype=np.float32),
+                 np.array([2.0], dtype=np.float32)),
+                (17, np.array([1.0, 0.5, -1.0], dtype=np.float32), np.array([0.0], dtype=np.float32),
+                 np.array([4.0], dtype=np.float32)))]
+
+
+def _observe_select_action(fn: Callable, case: dict) -> dict:
+    inputs = {k: v for k, v in copy.deepcopy(case).items() if k != "seed"}
+    rng = np.random.default_rng(case["seed"])
+    actions = [fn(rng=rng, **inputs) for _ in range(5)]
+    return {"actions": np.stack([np.asarray(a, dtype=float) for a in actions])}
+
+
+def _select_action_reference(actor_net, obs, low, high, noise_scale, rng):
+    import torch
+
+    from rlcourse.ddpg import scale_action
+
+    with torch.no_grad():
+        raw_action = actor_net(torch.as_tensor(obs)).numpy()  # in [-1, 1]: a tanh
+    raw_action = np.clip(raw_action + noise_scale * rng.standard_normal(raw_action.shape), -1.0, 1.0)
+    return scale_action(raw_action, low, high)
+
+
+def _select_action_mutants() -> list[Mutant]:
+    import torch
+
+    from rlcourse.ddpg import scale_action
+
+    def unscaled(actor_net, obs, low, high, noise_scale, rng):
+        with torch.no_grad():
+            raw_action = actor_net(torch.as_tensor(obs)).numpy()
+        return np.clip(raw_action + noise_scale * rng.standard_normal(raw_action.shape), -1.0, 1.0)
+
+    def unclipped(actor_net, obs, low, high, noise_scale, rng):
+        with torch.no_grad():
+            raw_action = actor_net(torch.as_tensor(obs)).numpy()
+        return scale_action(raw_action + noise_scale * rng.standard_normal(raw_action.shape), low, high)
+
+    return [
+        Mutant("unscaled", "the action is never scaled to the env's bounds: the actor's tanh gives [−1, 1], "
+               "the env wants [low, high]; return scale_action(raw_action, low, high)", unscaled),
+        Mutant("noise_outside_bounds", "with the noise added the action can leave the bounds: clip the noisy "
+               "raw action to [−1, 1] before scaling", unclipped),
+    ]
+
+
+SELECT_ACTION = Exercise(
+    name="select_action", reference=lambda: _select_action_reference,
+    cases=_select_action_cases, observe=_observe_select_action, mutants=_select_action_mutants)
+
+
+def check_critic_target(fn: Callable, *, reveal: bool = True, timeout: float = DEFAULT_TIMEOUT) -> CheckResult:
+    """Check ``critic_target(target_actor, target_critic, reward, next_obs, terminated, gamma) -> (B,)``."""
+    return run_check(CRITIC_TARGET, fn, timeout=timeout, reveal=reveal)
+
+
+def check_actor_loss(fn: Callable, *, reveal: bool = True, timeout: float = DEFAULT_TIMEOUT) -> CheckResult:
+    """Check ``actor_loss(actor, critic, obs) -> scalar`` = −critic(obs, actor(obs)).mean()."""
+    return run_check(ACTOR_LOSS, fn, timeout=timeout, reveal=reveal)
+
+
+def check_scale_action(fn: Callable, *, reveal: bool = True, timeout: float = DEFAULT_TIMEOUT) -> CheckResult:
+    """Check ``scale_action(raw_action in [-1, 1], low, high) -> action in [low, high]`` (numpy or torch)."""
+    return run_check(SCALE_ACTION, fn, timeout=timeout, reveal=reveal)
+
+
+def check_select_action(fn: Callable, *, reveal: bool = True, timeout: float = DEFAULT_TIMEOUT) -> CheckResult:
+    """Check ``select_action(actor_net, obs, low, high, noise_scale, rng) -> action`` (noisy, in bounds)."""
+    return run_check(SELECT_ACTION, fn, timeout=timeout, reveal=reveal)

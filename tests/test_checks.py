@@ -4,22 +4,34 @@ learner's code cannot hang or break a check (timeouts, exceptions, mutation, not
 import os
 import time
 
+import importlib.util
+
 import numpy as np
 import pytest
 
 from rlcourse import checks, tabular
 
+HAS_DDPG = importlib.util.find_spec("rlcourse.ddpg") is not None
 EXERCISES = [checks.EPSILON_GREEDY, checks.Q_LEARNING_UPDATE, checks.SARSA_UPDATE, checks.REPLAY_BUFFER,
              checks.TD_TARGET, checks.DQN_LOSS, checks.HARD_UPDATE, checks.SOFT_UPDATE,
              checks.LOSS_FROM_BATCH, checks.COLLECT_EPISODE, checks.TRAIN_STEPS]
+# their references live in rlcourse.ddpg, which the DDPG chapter provides
+DDPG_EXERCISES = [checks.CRITIC_TARGET, checks.ACTOR_LOSS, checks.SCALE_ACTION, checks.SELECT_ACTION]
+NEEDS_DDPG = pytest.mark.skipif(not HAS_DDPG, reason="rlcourse.ddpg (the references) is not there yet")
+ALL = [pytest.param(e, id=e.name) for e in EXERCISES] + [pytest.param(e, id=e.name, marks=NEEDS_DDPG)
+                                                         for e in DDPG_EXERCISES]
 
 
 def mutant_params():
-    return [pytest.param(exercise, mutant, id=f"{exercise.name}-{mutant.key}")
-            for exercise in EXERCISES for mutant in exercise.mutants()]
+    params = [pytest.param(exercise, mutant, id=f"{exercise.name}-{mutant.key}")
+              for exercise in EXERCISES for mutant in exercise.mutants()]
+    if HAS_DDPG:
+        params += [pytest.param(exercise, mutant, id=f"{exercise.name}-{mutant.key}")
+                   for exercise in DDPG_EXERCISES for mutant in exercise.mutants()]
+    return params
 
 
-@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.name)
+@pytest.mark.parametrize("exercise", ALL)
 def test_the_reference_passes(exercise, capsys):
     result = checks.run_check(exercise, exercise.reference())
     assert result.passed and result.mistake is None
@@ -27,7 +39,7 @@ def test_the_reference_passes(exercise, capsys):
     assert capsys.readouterr().out == result.message + "\n"
 
 
-@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.name)
+@pytest.mark.parametrize("exercise", ALL)
 def test_each_mutant_key_and_hint_is_its_own(exercise):
     mutants = exercise.mutants()
     assert len({m.key for m in mutants}) == len(mutants)
