@@ -412,6 +412,9 @@ class DQNRun:
     train_seconds: float = 0.0
     #: wall seconds spent in periodic evaluations
     eval_seconds: float = 0.0
+    #: ``step -> train_seconds`` at each periodic evaluation (kept out of ``metrics.csv``, whose
+    #: bytes must not depend on the machine's speed)
+    eval_clock: dict[int, float] = dataclasses.field(default_factory=dict)
 
 
 def train(env_id: str, config: DQNConfig | None = None, *, seed: int = 0, steps: int | None = None,
@@ -554,6 +557,7 @@ def _train_loop(env: gym.Env, env_id: str, config: DQNConfig, seed: int, steps: 
                 episode_return = 0.0
             if eval_env is not None and step % config.eval_every == 0:
                 run.train_seconds += time.perf_counter() - start
+                run.eval_clock[step] = run.train_seconds
                 eval_start = time.perf_counter()
                 result = evaluate(eval_env, agent.act, episodes=config.eval_episodes,
                                   seed=VALIDATION_SEED)
