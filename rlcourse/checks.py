@@ -183,6 +183,10 @@ def run_check(exercise: Exercise, fn: Callable, *, timeout: float = DEFAULT_TIME
     With ``reveal=False`` (the "find the bug" exercises) a wrong answer is not named: the verdict
     says the bug is still there and shows the failing example, and ``mistake`` still holds the key.
     """
+    try:
+        exercise.reference()  # import torch and the reference here, once, not in every child
+    except Exception:  # noqa: BLE001 - the child reports it as the checker failing
+        pass
     _seed_all(CHECK_SEED)
     if "fork" in multiprocessing.get_all_start_methods():
         passed, message, mistake = _run_forked(exercise, fn, timeout)

@@ -214,3 +214,24 @@ def test_long_inputs_are_summarised_in_the_example():
     assert "batches=a list of 6 items (Batch)" in message
     example = next(line for line in message.splitlines() if "Example:" in line)
     assert len(example) < 200
+
+
+def test_in_a_jupyter_kernel_an_endless_loop_times_out_and_the_kernel_lives_on():
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+                    "import time\n"
+                    "from rlcourse.checks import check_td_target\n"
+                    "def td_target(reward, next_q_values, terminated, gamma):\n"
+                    "    while True:\n"
+                    "        pass\n"
+                    "start = time.perf_counter()\n"
+                    "result = check_td_target(td_target, timeout=1)\n"
+                    "print(time.perf_counter() - start < 1 + 2)"),
+                nbformat.v4.new_code_cell("print('kernel alive', result.mistake)")]
+    NotebookClient(nb, timeout=60, kernel_name="python3").execute()
+    first = "".join(output.get("text", "") for output in nb.cells[0].outputs)
+    assert "did not finish within 1 s" in first and first.strip().endswith("True")
+    assert nb.cells[1].outputs[0]["text"] == "kernel alive timeout\n"
