@@ -223,6 +223,7 @@ def test_in_a_jupyter_kernel_an_endless_loop_times_out_and_the_kernel_lives_on()
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(
                     "import time\n"
+                    "import torch\n"
                     "from rlcourse.checks import check_td_target\n"
                     "def td_target(reward, next_q_values, terminated, gamma):\n"
                     "    while True:\n"
