@@ -546,7 +546,8 @@ def _tabular_update(next_value: Callable, *, use_terminated: bool = True, use_al
         td_target = reward + (gamma if use_gamma else 1.0) * bootstrap
         td_error = sign * (td_target - q_table[obs, action])
         if write:
-            q_table[obs, action] = q_table[obs, action] + (alpha if use_alpha else 1.0) * (td_target - q_table[obs, action])
+            step = (alpha if use_alpha else 1.0) * (td_target - q_table[obs, action])
+            q_table[obs, action] = q_table[obs, action] + step
         return float(td_error) if give else None
 
     return update
@@ -996,7 +997,8 @@ def _soft_update_mutants() -> list[Mutant]:
         Mutant("hard_copy", "you copied the online network outright; a soft update moves the target only a "
                "fraction τ of the way", mutant(lambda t, o, tau: t.copy_(o))),
         Mutant("online_moved", "you moved the online network towards the target; it is the target that "
-               "follows: θ⁻ ← τ θ + (1 − τ) θ⁻", mutant(lambda t, o, tau: o.copy_(tau * t + (1 - tau) * o))),
+               "follows: θ⁻ ← τ θ + (1 − τ) θ⁻",
+               mutant(lambda t, o, tau: o.copy_(tau * t + (1 - tau) * o))),
         Mutant("no_shrink", "you added τ θ without shrinking θ⁻ by (1 − τ): θ⁻ ← τ θ + (1 − τ) θ⁻",
                mutant(lambda t, o, tau: t.add_(tau * o))),
         Mutant("local_only", "you computed the new values but gave them to a local name; write them into the "
@@ -1406,7 +1408,8 @@ def _actor_loss_mutants() -> list[Mutant]:
                "−Q(s, μ(s)): loss = −critic(obs, actor(obs)).mean()",
                lambda actor, critic, obs: critic(obs, actor(obs)).mean()),
         Mutant("detached_action", "the actor's action is detached, so no gradient reaches the actor: pass "
-               "actor(obs) to the critic as it is", lambda actor, critic, obs: -critic(obs, actor(obs).detach()).mean()),
+               "actor(obs) to the critic as it is",
+               lambda actor, critic, obs: -critic(obs, actor(obs).detach()).mean()),
         Mutant("under_no_grad", "you computed the loss under torch.no_grad(), so it cannot train anything",
                torch.no_grad()(lambda actor, critic, obs: -critic(obs, actor(obs)).mean())),
         Mutant("sum_not_mean", "you summed over the batch; take the mean",
