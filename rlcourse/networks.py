@@ -84,3 +84,75 @@ class QNetwork(nn.Module):
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         return self.net(obs)  # (batch, obs_dim) -> (batch, n_actions)
+
+
+# --- DDPG: the actor and the critic (chapters 05, 06) ----------------------------------------------
+
+class Actor(nn.Module):
+    """The deterministic policy μ(s; θ): an MLP with a tanh output, scaled to the env's bounds.
+
+        raw = tanh(MLP(s)) ∈ [−1, 1]^action_dim,    μ(s) = low + (raw + 1) (high − low) / 2
+
+    The scaling is :func:`rlcourse.ddpg.scale_action`; the bounds may differ per dimension and
+    need not be symmetric. :meth:`raw` gives the tanh output before scaling (exploration noise is
+    added there, then clipped to [−1, 1]).
+
+    Args:
+        obs_dim: length of an observation (3 for Pendulum).
+        action_low: the env's lower action bounds, ``(action_dim,)`` (``env.action_space.low``).
+        action_high: the env's upper action bounds, ``(action_dim,)``.
+        hidden: sizes of the hidden layers.
+
+    Example:
+        >>> actor = Actor(3, [-2.0], [2.0], hidden=(32,))
+        >>> actor(torch.zeros(5, 3)).shape
+        torch.Size([5, 1])
+    """
+
+    def __init__(self, obs_dim: int, action_low: Sequence[float], action_high: Sequence[float],
+                 hidden: Sequence[int] = (64, 64)) -> None:
+        super().__init__()
+        low = torch.as_tensor(action_low, dtype=torch.float32).reshape(-1)
+        high = torch.as_tensor(action_high, dtype=torch.float32).reshape(-1)
+        if low.shape != high.shape or not bool(torch.all(high > low)):
+            raise ValueError(f"action bounds must have the same shape with high > low, got "
+                             f"low={low.tolist()}, high={high.tolist()}")
+        self.obs_dim, self.action_dim, self.hidden = obs_dim, int(low.numel()), tuple(hidden)
+        self.register_buffer("action_low", low)    # (action_dim,)
+        self.register_buffer("action_high", high)  # (action_dim,)
+        self.net = mlp(obs_dim, self.action_dim, hidden, output_activation=nn.Tanh)
+
+    def raw(self, obs: torch.Tensor) -> torch.Tensor:
+        """tanh(MLP(s)), ``(batch, action_dim)`` in [−1, 1], before scaling to the bounds."""
+        return self.net(obs)
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        from rlcourse.ddpg import scale_action  # here: rlcourse.ddpg imports this module
+
+        return scale_action(self.net(obs), self.action_low, self.action_high)  # (batch, action_dim)
+
+
+class Critic(nn.Module):
+    """The action-value Q(s, a; φ): an MLP of the concatenated ``[obs, action]``, one number out.
+
+    Unlike DQN's Q-network (one output per discrete action) the action is an *input*, so Q can
+    be differentiated with respect to it: ∇a Q(s, a) is what the actor climbs.
+
+    Args:
+        obs_dim: length of an observation.
+        action_dim: length of an action.
+        hidden: sizes of the hidden layers.
+
+    Example:
+        >>> Critic(3, 1, hidden=(32,))(torch.zeros(5, 3), torch.zeros(5, 1)).shape
+        torch.Size([5])
+    """
+
+    def __init__(self, obs_dim: int, action_dim: int, hidden: Sequence[int] = (64, 64)) -> None:
+        super().__init__()
+        self.obs_dim, self.action_dim, self.hidden = obs_dim, action_dim, tuple(hidden)
+        self.net = mlp(obs_dim + action_dim, 1, hidden)
+
+    def forward(self, obs: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        # (batch, obs_dim), (batch, action_dim) -> (batch,)
+        return self.net(torch.cat([obs, action], dim=-1)).squeeze(-1)

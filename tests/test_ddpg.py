@@ -1,0 +1,316 @@
+"""Tests of rlcourse.ddpg (and Actor/Critic): hand-computed targets, the chain rule, the loop."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from rlcourse import ddpg
+from rlcourse.checkpoints import read_meta
+from rlcourse.cli import main as cli_main
+from rlcourse.envs import evaluate
+from rlcourse.networks import Actor, Critic
+from rlcourse.replay import ReplayBuffer
+from rlcourse.runs import read_json
+
+#: a tiny budget that still exercises every part of the loop (warm-up, updates, evaluations)
+SHORT = dataclasses.replace(ddpg.default_config("Pendulum-v1"), steps=600, learning_starts=250,
+                            actor_hidden=(16, 16), critic_hidden=(16, 16), batch_size=32,
+                            eval_every=300, eval_episodes=1, final_eval_episodes=2)
+
+
+class HalfActor(nn.Module):
+    """μ'(s') = s'[0] / 2, one action dimension."""
+
+    def forward(self, obs):
+        return obs[:, :1] / 2  # (batch, 1)
+
+
+class SumCritic(nn.Module):
+    """Q'(s', a) = sum(s') + 2 a."""
+
+    def forward(self, obs, action):
+        return obs.sum(dim=1) + 2 * action[:, 0]  # (batch,)
+
+
+# --- the critic target ----------------------------------------------------------------------------
+
+def test_critic_target_ordinary_terminated_and_truncated_transitions():
+    # three transitions, γ = 0.9, s' = (2, 1): μ'(s') = 1, Q'(s', 1) = 3 + 2 = 5
+    #   ordinary:   r = 1                     -> 1 + 0.9 * 5 = 5.5
+    #   terminated: r = 1, s' terminal        -> 1
+    #   truncated:  r = 1, time limit only    -> 1 + 0.9 * 5 = 5.5 (Pendulum's every episode end)
+    buffer = ReplayBuffer(3, obs_shape=(2,), action_shape=(1,), action_dtype=np.float32, seed=0)
+    for terminated, truncated in [(False, False), (True, False), (False, True)]:
+        buffer.add(np.zeros(2), [0.0], 1.0, np.array([2.0, 1.0]), terminated, truncated)
+    target = ddpg.critic_target(HalfActor(), SumCritic(), torch.from_numpy(buffer.reward),
+                                torch.from_numpy(buffer.next_obs), torch.from_numpy(buffer.terminated),
+                                gamma=0.9)
+    assert target.shape == (3,)
+    assert torch.allclose(target, torch.tensor([5.5, 1.0, 5.5]))
+
+
+def test_critic_target_carries_no_gradient():
+    actor, critic = Actor(3, [-2.0], [2.0], (8,)), Critic(3, 1, (8,))
+    target = ddpg.critic_target(actor, critic, torch.zeros(4), torch.randn(4, 3), torch.zeros(4), 0.99)
+    assert not target.requires_grad
+
+
+@pytest.mark.parametrize("bad", ["reward", "terminated"])
+def test_critic_target_rejects_a_batch_by_one_column(bad):
+    reward, terminated = torch.ones(3), torch.zeros(3)
+    if bad == "reward":
+        reward = reward.unsqueeze(1)
+    else:
+        terminated = terminated.unsqueeze(1)
+    with pytest.raises(ValueError, match=bad):
+        ddpg.critic_target(HalfActor(), SumCritic(), reward, torch.zeros(3, 2), terminated, 0.9)
+
+
+def test_critic_target_rejects_a_critic_that_returns_a_column():
+    column_critic = lambda obs, action: SumCritic()(obs, action).unsqueeze(1)  # noqa: E731
+    with pytest.raises(ValueError, match=r"\(batch,\)"):
+        ddpg.critic_target(HalfActor(), column_critic, torch.ones(3), torch.zeros(3, 2), torch.zeros(3), 0.9)
+
+
+# --- the actor: scaling and the deterministic policy gradient -------------------------------------
+
+def test_scale_action_maps_minus_one_to_low_and_one_to_high_for_asymmetric_bounds():
+    low, high = np.array([-1.0, 0.0]), np.array([3.0, 10.0])
+    raw = np.array([[-1.0, -1.0], [0.0, 0.0], [1.0, 1.0], [0.5, -0.5]])  # (4, 2)
+    expected = np.array([[-1.0, 0.0], [1.0, 5.0], [3.0, 10.0], [2.0, 2.5]])
+    assert np.allclose(ddpg.scale_action(raw, low, high), expected)
+    scaled = ddpg.scale_action(torch.tensor(raw, dtype=torch.float32), low, high)
+    assert isinstance(scaled, torch.Tensor)
+    assert torch.allclose(scaled, torch.tensor(expected, dtype=torch.float32))
+
+
+def test_the_actor_stays_within_asymmetric_bounds_and_uses_scale_action():
+    torch.manual_seed(0)
+    actor = Actor(2, [-1.0, 0.0], [3.0, 10.0], hidden=(8,))
+    obs = 1000 * torch.randn(64, 2)  # saturates the tanh
+    action = actor(obs)  # (64, 2)
+    assert action.shape == (64, 2)
+    assert torch.all(action >= torch.tensor([-1.0, 0.0])) and torch.all(action <= torch.tensor([3.0, 10.0]))
+    assert torch.allclose(action, ddpg.scale_action(actor.raw(obs), [-1.0, 0.0], [3.0, 10.0]))
+
+
+def test_the_critic_returns_one_value_per_transition():
+    assert Critic(3, 2, (8,))(torch.zeros(5, 3), torch.zeros(5, 2)).shape == (5,)
+
+
+def test_actor_loss_is_minus_the_mean_critic_value_of_the_actors_actions():
+    # μ(s) = s[0] / 2 and Q(s, a) = sum(s) + 2a: for s = (2, 1) and (0, 4): Q = 5 and 4 -> loss −4.5
+    loss = ddpg.actor_loss(HalfActor(), SumCritic(), torch.tensor([[2.0, 1.0], [0.0, 4.0]]))
+    assert loss.item() == pytest.approx(-4.5)
+
+
+def test_the_actor_gradient_is_the_chain_rule_product():
+    # ∇θ J = E[∇a Q(s, a)|a=μ(s) ∇θ μ(s)]: ∂Q/∂a by autograd.grad, then a vector-Jacobian product
+    # through the actor, must equal autograd of actor_loss = −mean Q(s, μ(s))
+    torch.manual_seed(0)
+    actor, critic = Actor(3, [-2.0], [2.0], (16,)), Critic(3, 1, (16,))
+    obs = torch.randn(32, 3)
+    loss = ddpg.actor_loss(actor, critic, obs)
+    autograd = torch.autograd.grad(loss, list(actor.parameters()))
+
+    action = actor(obs).detach().requires_grad_(True)  # a = μ(s), (32, 1), a leaf
+    dq_da = torch.autograd.grad(critic(obs, action).sum(), action)[0]  # (32, 1)
+    chain = torch.autograd.grad(actor(obs), list(actor.parameters()), grad_outputs=-dq_da / len(obs))
+    for by_autograd, by_chain_rule in zip(autograd, chain):
+        assert torch.allclose(by_autograd, by_chain_rule, atol=1e-6)
+
+
+# --- the update ----------------------------------------------------------------------------------
+
+def _networks(seed=0):
+    torch.manual_seed(seed)
+    actor, critic = Actor(3, [-2.0], [2.0], (16,)), Critic(3, 1, (16,))
+    target_actor, target_critic = Actor(3, [-2.0], [2.0], (16,)), Critic(3, 1, (16,))  # different weights
+    return actor, critic, target_actor, target_critic
+
+
+def _batch(seed=0, size=8):
+    buffer = ReplayBuffer(size, (3,), (1,), np.float32, seed=seed)
+    rng = np.random.default_rng(seed)
+    for _ in range(size):
+        buffer.add(rng.normal(size=3), rng.uniform(-2, 2, size=1), rng.normal(), rng.normal(size=3),
+                   False, False)
+    return buffer.sample(size)
+
+
+def test_ddpg_update_soft_updates_the_targets_by_tau_of_the_way():
+    actor, critic, target_actor, target_critic = _networks()
+    old_targets = [copy.deepcopy(target_actor), copy.deepcopy(target_critic)]
+    info = ddpg.ddpg_update(actor, critic, target_actor, target_critic,
+                            torch.optim.Adam(actor.parameters(), 1e-2),
+                            torch.optim.Adam(critic.parameters(), 1e-2), _batch(), gamma=0.9, tau=0.1)
+    assert np.isfinite([info.critic_loss, info.actor_loss, info.q_mean]).all()
+    for old, target, online in zip(old_targets, (target_actor, target_critic), (actor, critic)):
+        for p_old, p_target, p_online in zip(old.parameters(), target.parameters(), online.parameters()):
+            # θ' ← τ θ + (1 − τ) θ', with θ the online weights *after* this update's steps
+            assert torch.allclose(p_target, 0.1 * p_online + 0.9 * p_old, atol=1e-6)
+
+
+def test_ddpg_update_steps_the_critic_towards_the_target_and_the_actor_up_the_critic():
+    actor, critic, target_actor, target_critic = _networks(1)
+    batch = _batch(1, 64)
+    critic_optimizer = torch.optim.Adam(critic.parameters(), 1e-3)
+    actor_optimizer = torch.optim.Adam(actor.parameters(), 1e-3)
+    target = ddpg.critic_target(target_actor, target_critic, batch.reward, batch.next_obs,
+                                batch.terminated, 0.9)
+    before = nn.functional.mse_loss(critic(batch.obs, batch.action), target).item()
+    # tau tiny: the targets barely move, so the critic's regression target stays (nearly) fixed
+    for _ in range(50):
+        ddpg.ddpg_update(actor, critic, target_actor, target_critic, actor_optimizer,
+                         critic_optimizer, batch, gamma=0.9, tau=1e-6)
+    target = ddpg.critic_target(target_actor, target_critic, batch.reward, batch.next_obs,
+                                batch.terminated, 0.9)
+    assert nn.functional.mse_loss(critic(batch.obs, batch.action), target).item() < before
+    # one more actor step on a frozen critic raises mean Q(s, μ(s))
+    q_before = critic(batch.obs, actor(batch.obs)).mean().item()
+    loss = ddpg.actor_loss(actor, critic, batch.obs)
+    actor_optimizer.zero_grad()
+    loss.backward()
+    actor_optimizer.step()
+    assert critic(batch.obs, actor(batch.obs)).mean().item() > q_before
+
+
+# --- configuration --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("field, value, words", [
+    ("actor_lr", 0.0, "actor_lr"), ("critic_lr", -1.0, "critic_lr"), ("gamma", 1.5, "gamma"),
+    ("tau", 0.0, "tau"), ("tau", 1.5, "tau"), ("batch_size", 0, "batch_size"),
+    ("batch_size", 1_000_000, "batch_size"), ("noise", "pink", "noise"),
+    ("noise_sigma", -0.1, "noise_sigma"), ("actor_hidden", (), "actor_hidden"),
+    ("critic_hidden", (64, 0), "critic_hidden"), ("learning_starts", -1, "learning_starts"),
+    ("train_every", 0, "train_every"), ("ou_theta", 0.0, "ou_theta"), ("device", "tpu", "device"),
+])
+def test_invalid_hyperparameters_raise_naming_the_field(field, value, words):
+    with pytest.raises(ValueError, match=words):
+        dataclasses.replace(ddpg.DDPGConfig(), **{field: value})
+
+
+def test_every_tuned_config_is_valid():
+    for env_id in ddpg.TUNED:
+        assert isinstance(ddpg.default_config(env_id), ddpg.DDPGConfig)
+
+
+def test_a_discrete_action_space_is_rejected_with_a_pointer_to_dqn():
+    with pytest.raises(ValueError, match="DQN"):
+        ddpg.train("CartPole-v1", SHORT)
+
+
+def test_the_command_line_refuses_cartpole(tmp_path, capsys):
+    code = cli_main(["train", "ddpg", "--env", "CartPole-v1", "--out", str(tmp_path / "run"), "--no-progress"])
+    assert code == 2
+    assert "DQN" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+
+
+# --- the agent -------------------------------------------------------------------------------------
+
+def test_the_fast_greedy_action_equals_the_torch_actor():
+    torch.manual_seed(0)
+    actor = Actor(3, [-1.0, 0.0], [3.0, 10.0], (16, 16))
+    agent = ddpg.DDPGAgent(actor)
+    for obs in np.random.default_rng(0).normal(size=(20, 3)).astype(np.float32):
+        expected = actor(torch.from_numpy(obs).unsqueeze(0))[0].detach().numpy()
+        assert np.allclose(agent.act(obs), expected, atol=1e-5)
+
+
+def test_exploration_noise_is_clipped_to_the_bounds():
+    torch.manual_seed(0)
+    agent = ddpg.DDPGAgent(Actor(3, [-1.0, 0.0], [3.0, 10.0], (8,)))
+    obs = np.zeros(3, dtype=np.float32)
+    assert np.array_equal(agent.explore(obs, lambda: np.array([100.0, -100.0])), [3.0, 0.0])
+    assert np.array_equal(agent.explore(obs, lambda: np.array([-100.0, 100.0])), [-1.0, 10.0])
+    # a small noise is added before the scaling: raw + 0.1 moves the action by 0.1 * half-range
+    moved = agent.explore(obs, lambda: np.array([0.1, 0.1])) - agent.act(obs)
+    assert np.allclose(moved, [0.2, 0.5], atol=1e-5)
+
+
+# --- the training loop ----------------------------------------------------------------------------
+
+def test_the_loop_logs_episodes_and_periodic_evaluations():
+    run = ddpg.train("Pendulum-v1", SHORT, seed=0)
+    assert run.steps == 600 and run.episodes == 3  # Pendulum: 200 steps per episode
+    assert [step for step, _ in run.metrics.column("eval_mean_return")] == [300, 600]
+    losses = [row["critic_loss"] for row in run.metrics.rows if "critic_loss" in row]
+    assert np.isnan(losses[0]) and np.isfinite(losses[-1])  # no update during the warm-up
+
+
+@pytest.mark.parametrize("flag", [False, True])
+def test_only_the_bug_demonstration_stores_pendulums_time_limit_as_terminal(flag):
+    run = ddpg.train("Pendulum-v1", dataclasses.replace(SHORT, truncation_as_terminal=flag, eval_every=0))
+    assert run.buffer.truncated.sum() == 3  # three time limits
+    assert run.buffer.terminated.sum() == (3 if flag else 0)
+
+
+def test_ou_noise_trains_too():
+    run = ddpg.train("Pendulum-v1", dataclasses.replace(SHORT, noise="ou", steps=400, eval_every=0))
+    assert run.steps == 400
+
+
+def test_the_same_seed_twice_gives_bit_identical_metrics(tmp_path):
+    for name in ("a", "b"):
+        ddpg.train("Pendulum-v1", SHORT, seed=3).metrics.to_csv(tmp_path / f"{name}.csv")
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+    ddpg.train("Pendulum-v1", SHORT, seed=4).metrics.to_csv(tmp_path / "c.csv")
+    assert (tmp_path / "a.csv").read_bytes() != (tmp_path / "c.csv").read_bytes()
+
+
+def test_save_and_load_give_the_same_actions_and_critic_values(tmp_path):
+    run = ddpg.train("Pendulum-v1", SHORT, seed=0, checkpoint_dir=tmp_path / "model")
+    loaded = ddpg.load_agent(tmp_path / "model")
+    obs = np.random.default_rng(0).normal(size=(10, 3)).astype(np.float32)
+    for o in obs:
+        assert np.array_equal(loaded.act(o), run.agent.act(o))
+    action = torch.zeros(10, 1)
+    assert torch.equal(loaded.critic(torch.from_numpy(obs), action), run.critic(torch.from_numpy(obs), action))
+    assert read_meta(tmp_path / "model")["step"] == 600
+    assert not list(tmp_path.rglob("*.pt")) and not list(tmp_path.rglob("*.pkl"))
+
+
+def test_resume_continues_from_the_checkpoint(tmp_path):
+    config = dataclasses.replace(SHORT, learning_starts=10_000, eval_every=0)  # no update: weights carry over
+    first = ddpg.train("Pendulum-v1", config, seed=0, steps=400, checkpoint_dir=tmp_path / "model")
+    resumed = ddpg.train("Pendulum-v1", config, seed=1, steps=600, resume_from=tmp_path / "model")
+    assert resumed.steps == 600 and resumed.episodes == 3
+    for p_first, p_resumed in zip(first.actor.parameters(), resumed.actor.parameters()):
+        assert torch.equal(p_first, p_resumed)
+
+
+def test_the_command_line_trains_saves_and_evaluates(tmp_path, capsys):
+    out = tmp_path / "run"
+    code = cli_main(["train", "ddpg", "--env", "Pendulum-v1", "--steps", "400", "--out", str(out),
+                     "--no-progress", "--set", "learning_starts=200", "--set", "eval_every=200",
+                     "--set", "eval_episodes=1", "--set", "final_eval_episodes=2",
+                     "--set", "actor_hidden=(16, 16)"])
+    assert code == 0
+    record = read_json(out / "eval.json")
+    assert record["algo"] == "ddpg" and record["episodes"] == 2
+    assert read_json(out / "config.json")["hyperparameters"]["actor_hidden"] == [16, 16]
+    assert (out / "metrics.csv").is_file() and (out / "model").is_dir()
+    capsys.readouterr()
+    assert cli_main(["evaluate", str(out), "--episodes", "2"]) == 0
+    assert '"mean_return"' in capsys.readouterr().out
+    policy = ddpg.load_policy(out)
+    assert policy(np.zeros(3, dtype=np.float32)).shape == (1,)
+
+
+# --- learning ------------------------------------------------------------------------------------
+
+@pytest.mark.learning
+def test_ddpg_learns_to_swing_up_the_pendulum_over_seeds():
+    # a reduced budget and a looser threshold than the benchmark's target (-200 at 20k steps)
+    config = dataclasses.replace(ddpg.default_config("Pendulum-v1"), steps=6_000, eval_every=0)
+    for seed in (0, 1):
+        run = ddpg.train("Pendulum-v1", config, seed=seed)
+        mean_return = evaluate("Pendulum-v1", run.agent.act, episodes=10).mean_return
+        assert mean_return >= -400, (seed, mean_return)
