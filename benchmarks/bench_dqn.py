@@ -166,11 +166,19 @@ def main(argv: list[str] | None = None) -> int:
           f"{FINAL_EPISODES} held-out episodes of the final agent; 1 torch thread. "
           f"Load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs.")
     results: dict[str, list[dict[str, Any]]] = {"ours": [], "sb3": []}
+    record = {"env_id": ENV_ID, "seeds": seeds, "threshold": THRESHOLD,
+              "final_episodes": FINAL_EPISODES, "eval_every": config.eval_every,
+              "eval_episodes": config.eval_episodes, "eval_time_excluded_from_training_clock": True,
+              "torch_threads": 1, "ours_config": dataclasses.asdict(config),
+              "sb3_hyperparameters": SB3_ZOO, "sb3_steps": sb3_steps, "results": results,
+              "complete": False, "versions": library_versions()}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     for seed in seeds:
         results["ours"].append(run_ours(seed))
         print(_row(f"ours  seed {seed}", results["ours"][-1]), flush=True)
         results["sb3"].append(run_sb3(seed, sb3_steps, config.eval_every, config.eval_episodes))
         print(_row(f"SB3   seed {seed}", results["sb3"][-1]), flush=True)
+        write_json(args.out, record)  # partial results survive an interrupted run
 
     medians = {name: {key: _median(records, key) for key, _, _ in COLUMNS}
                for name, records in results.items()}
@@ -194,20 +202,23 @@ def main(argv: list[str] | None = None) -> int:
           f"SB3 {solved['sb3']}/{len(seeds)}")
     for what, text in ratios.items():
         print(f"ours vs SB3, {what}: {text}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    write_json(args.out, {
-        "env_id": ENV_ID, "seeds": seeds, "threshold": THRESHOLD, "final_episodes": FINAL_EPISODES,
-        "eval_every": config.eval_every, "eval_episodes": config.eval_episodes,
-        "eval_time_excluded_from_training_clock": True, "torch_threads": 1,
-        "ours_config": dataclasses.asdict(config), "sb3_hyperparameters": SB3_ZOO,
-        "sb3_steps": sb3_steps, "results": results, "medians": medians, "solved_at_end": solved,
-        "ratios_sb3_over_ours": ratios,
-        "machine": {"cpus": os.cpu_count(), "load_average_at_end": os.getloadavg()[0],
-                    "platform": platform.platform()},
-        "versions": library_versions(),
-    })
+    first_solve, train_s = medians["ours"]["first_solved_step"], medians["ours"]["train_seconds"]
+    targets = {
+        f"ours: {len(seeds)}/{len(seeds)} seeds solved at the end": solved["ours"] == len(seeds),
+        "ours: median first solve <= 20,000 env steps": first_solve is not None and first_solve <= 20_000,
+        "ours: median training time <= 20 s (depends on the machine's load)": train_s <= 20.0,
+    }
+    print()
+    for what, met in targets.items():
+        print(f"target {'MET   ' if met else 'MISSED'} {what}")
+    record.update(complete=True, medians=medians, solved_at_end=solved, ratios_sb3_over_ours=ratios,
+                  targets=targets,
+                  machine={"cpus": os.cpu_count(), "load_average_at_end": os.getloadavg()[0],
+                           "platform": platform.platform()})
+    write_json(args.out, record)
     print(f"wrote {args.out}")
-    return 0
+    learning_targets = list(targets.values())[:2]  # the clock is the machine's, not the code's
+    return 0 if all(learning_targets) else 1
 
 
 if __name__ == "__main__":

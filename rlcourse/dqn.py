@@ -287,11 +287,20 @@ class DQNConfig:
 
 
 #: Tuned defaults per env: overrides of :class:`DQNConfig` (``rlcourse train dqn`` uses them).
+#:
+#: CartPole-v1: a short budget (20k steps) with the learning rate annealed linearly from 2.5e-3
+#: to 2e-5 over it. The large early rate learns fast; the annealing is what keeps the solved
+#: agent solved: DQN with a constant rate keeps chasing its own targets after solving and often
+#: collapses, while here the last few thousand updates can only make small corrections. Double
+#: DQN, a target network synced every 100 env steps (50 gradient steps) and gradient clipping
+#: keep the targets from running away; one update of 128 transitions every 2 env steps keeps
+#: the cost low. 128-128 hidden units: with 64-64, 2 of 5 seeds stalled below 210.
+#: Acrobot-v1 and MountainCar-v0: starting points, not yet tuned to their thresholds.
 TUNED: dict[str, dict[str, Any]] = {
-    "CartPole-v1": dict(steps=30_000, hidden=(64, 64), lr=1e-3, lr_end=1e-5, batch_size=64,
-                        buffer_size=30_000, learning_starts=1_000, train_every=1,
-                        target_update_every=500, epsilon_end=0.02, epsilon_decay_fraction=0.2,
-                        eval_every=1_000),
+    "CartPole-v1": dict(steps=20_000, hidden=(128, 128), lr=2.5e-3, lr_end=2e-5, batch_size=128,
+                        buffer_size=20_000, learning_starts=1_000, train_every=2,
+                        target_update_every=100, double_dqn=True, epsilon_end=0.05,
+                        epsilon_decay_fraction=0.1, eval_every=1_000),
     "Acrobot-v1": dict(steps=50_000, hidden=(64, 64), lr=1e-3, lr_end=1e-4, batch_size=64,
                        buffer_size=50_000, learning_starts=1_000, train_every=2,
                        target_update_every=500, epsilon_end=0.02, epsilon_decay_fraction=0.2,
