@@ -274,6 +274,7 @@ def test_a_real_interrupt_returns_the_agent_and_the_metrics_so_far():
     assert evaluate("CartPole-v1", run.agent.act, episodes=1).mean_return > 0
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # numpy overflow while Q diverges: expected
 def test_a_non_finite_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp_path):
     config = dataclasses.replace(SHORT, steps=5_000, lr=1e30, lr_end=1e30,
                                  max_grad_norm=float("inf"), eval_every=200)
@@ -311,3 +312,20 @@ def test_the_command_line_refuses_pendulum(tmp_path, capsys):
     assert code == 2
     assert "DDPG" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
+
+
+# --- learning -------------------------------------------------------------------------------------
+
+@pytest.mark.learning
+def test_the_default_config_solves_cartpole_and_stays_solved():
+    # the final agent (not the best one) is graded, greedily, on held-out episodes. Not every
+    # seed solves yet (4 of 5 of seeds 0-4 at the last tuning; seed 1 stalls near 115), so this
+    # asserts the median and 2 of 3; benchmarks/bench_dqn.py checks the full target on seeds 0-4
+    finals, first_solves = [], []
+    for seed in (0, 1, 2):
+        run = dqn.train("CartPole-v1", seed=seed)
+        finals.append(evaluate("CartPole-v1", run.agent.act, episodes=10).mean_return)
+        first_solves.append(run.metrics.first_solved_step(475.0))
+    assert np.median(finals) >= 475.0, (finals, first_solves)
+    assert sum(final >= 475.0 for final in finals) >= 2, (finals, first_solves)
+    assert sum(step is not None for step in first_solves) >= 2, (finals, first_solves)
