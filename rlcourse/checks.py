@@ -1286,46 +1286,24 @@ def check_train_steps(fn: Callable, *, reveal: bool = True, timeout: float = DEF
 
 # --- chapters 05-06: DDPG -------------------------------------------------------------------------
 
-class _TinyActor:
-    """Built on demand (torch is imported lazily): obs (B, obs_dim) -> action (B, action_dim) in [-2, 2]."""
+def _actor(seed: int):
+    """The course's actor for Pendulum-sized inputs: obs (B, 3) -> action (B, 1) in [-2, 2]."""
+    import torch
 
-    def __new__(cls, seed: int, obs_dim: int = 3, action_dim: int = 1):
-        import torch
-        from torch import nn
+    from rlcourse.networks import Actor
 
-        from rlcourse.networks import mlp
-
-        class TinyActor(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.net = mlp(obs_dim, action_dim, hidden=(8,), output_activation=nn.Tanh)
-
-            def forward(self, obs):
-                return 2.0 * self.net(obs)  # (B, action_dim)
-
-        torch.manual_seed(seed)
-        return TinyActor()
+    torch.manual_seed(seed)
+    return Actor(3, [-2.0], [2.0], hidden=(8,))
 
 
-class _TinyCritic:
-    """Built on demand: Q(obs (B, obs_dim), action (B, action_dim)) -> (B,)."""
+def _critic(seed: int):
+    """The course's critic: Q(obs (B, 3), action (B, 1)) -> (B,)."""
+    import torch
 
-    def __new__(cls, seed: int, obs_dim: int = 3, action_dim: int = 1):
-        import torch
-        from torch import nn
+    from rlcourse.networks import Critic
 
-        from rlcourse.networks import mlp
-
-        class TinyCritic(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.net = mlp(obs_dim + action_dim, 1, hidden=(8,))
-
-            def forward(self, obs, action):
-                return self.net(torch.cat([obs, action], dim=1)).squeeze(1)  # (B,)
-
-        torch.manual_seed(seed)
-        return TinyCritic()
+    torch.manual_seed(seed)
+    return Critic(3, 1, hidden=(8,))
 
 
 def _critic_target_cases() -> list[dict]:
@@ -1334,7 +1312,7 @@ def _critic_target_cases() -> list[dict]:
     cases = []
     for seed, batch_size in ((12, 3), (13, 16)):
         generator = torch.Generator().manual_seed(seed)
-        cases.append(dict(target_actor=_TinyActor(seed), target_critic=_TinyCritic(seed + 100),
+        cases.append(dict(target_actor=_actor(seed), target_critic=_critic(seed + 100),
                           reward=torch.randn(batch_size, generator=generator),
                           next_obs=torch.randn(batch_size, 3, generator=generator),
                           terminated=torch.tensor([0.0, 1.0, 0.0]) if batch_size == 3 else
@@ -1381,7 +1359,7 @@ CRITIC_TARGET = Exercise(
 def _actor_loss_cases() -> list[dict]:
     import torch
 
-    return [dict(actor=_TinyActor(seed), critic=_TinyCritic(seed + 100),
+    return [dict(actor=_actor(seed), critic=_critic(seed + 100),
                  obs=torch.randn(batch_size, 3, generator=torch.Generator().manual_seed(seed)))
             for seed, batch_size in ((14, 4), (15, 16))]
 
