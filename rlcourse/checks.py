@@ -126,12 +126,18 @@ def _child(exercise: Exercise, fn: Callable, conn) -> None:
 
         torch.set_num_threads(1)  # a thread pool inherited through fork may not be usable
     try:
-        conn.send(_diagnose(exercise, fn))
+        conn.send(_diagnose(exercise, fn, learner_done=lambda: conn.send(_LEARNER_DONE)))
     except BaseException as error:  # noqa: BLE001 - whatever happens, the parent gets a verdict
         conn.send((False, f"the checker itself failed ({type(error).__name__}: {error}); "
                           "please tell your instructor", "crashed"))
     finally:
         conn.close()
+
+
+#: sent by the child once the learner's code has run: the deadline covers only that part
+_LEARNER_DONE = "learner code finished"
+#: seconds left for comparing with the mutants afterwards (our code, bounded; generous under load)
+_DIAGNOSIS_TIMEOUT = 60.0
 
 
 def _run_forked(exercise: Exercise, fn: Callable, timeout: float) -> tuple[bool, str, str | None]:
@@ -145,7 +151,11 @@ def _run_forked(exercise: Exercise, fn: Callable, timeout: float) -> tuple[bool,
     try:
         if receive.poll(timeout):
             try:
-                return receive.recv()
+                message = receive.recv()
+                if message == _LEARNER_DONE and receive.poll(_DIAGNOSIS_TIMEOUT):  # our own work remains
+                    message = receive.recv()
+                if message != _LEARNER_DONE:
+                    return message
             except EOFError:  # the child ended without sending a verdict
                 process.join(5.0)
         if process.is_alive():
@@ -335,8 +345,12 @@ def _exception_hint(error: BaseException) -> str:
     return "read the last line of the traceback: it says what went wrong and where"
 
 
-def _diagnose(exercise: Exercise, fn: Callable) -> tuple[bool, str, str | None]:
-    """Compare ``fn`` with the reference; return (passed, message, mistake)."""
+def _diagnose(exercise: Exercise, fn: Callable,
+              learner_done: Callable[[], None] = lambda: None) -> tuple[bool, str, str | None]:
+    """Compare ``fn`` with the reference; return (passed, message, mistake).
+
+    ``learner_done`` is called once the learner's code has run on every case (or failed).
+    """
     if not callable(fn):
         return False, f"expected a function or class, got {_kind(fn)}.", "kind"
     reference = exercise.reference()
@@ -374,6 +388,7 @@ def _diagnose(exercise: Exercise, fn: Callable) -> tuple[bool, str, str | None]:
     except Wrong as wrong:
         return False, str(wrong), "kind"
     except Exception as error:  # noqa: BLE001 - the learner's error, reported kindly
+        learner_done()
         hint, key = _exception_hint(error), "exception"
         for mutant, outputs in mutant_outputs():
             if outputs == (len(got), type(error)):  # a known mistake that fails the same way
@@ -381,6 +396,8 @@ def _diagnose(exercise: Exercise, fn: Callable) -> tuple[bool, str, str | None]:
                 break
         return False, (f"your function raised an error on the inputs\n    {describe_case(cases[len(got)])}\n"
                        f"{_short_traceback(error)}\n  Hint: {hint}."), key
+
+    learner_done()
 
     def same_as(outputs: list[dict]) -> bool:
         return all(_kind(h.get(name)) == _kind(o[name]) and _close(h.get(name), o[name], exercise.tolerance)

@@ -236,3 +236,11 @@ def test_in_a_jupyter_kernel_an_endless_loop_times_out_and_the_kernel_lives_on()
     first = "".join(output.get("text", "") for output in nb.cells[0].outputs)
     assert "did not finish within 1 s" in first and first.strip().endswith("True")
     assert nb.cells[1].outputs[0]["text"] == "kernel alive timeout\n"
+
+
+def test_the_deadline_covers_the_learner_code_not_the_diagnosis():
+    # the last mutant of the catalogue: naming it means running all the others first, which may
+    # take longer than a tight deadline; only the learner's own code is timed
+    last = checks.EPSILON_GREEDY.mutants()[-1]
+    result = checks.run_check(checks.EPSILON_GREEDY, last.fn, timeout=1.0, quiet=True)
+    assert result.mistake == last.key
