@@ -154,3 +154,17 @@ def test_critic_explorer_on_pendulum_starts_in_the_middle_and_checks_the_state()
     with pytest.raises(ValueError, match="state has 1 values"):
         critic_explorer(SumCritic(), SineActor(), PENDULUM_STATE, action_low=-2.0,
                         action_high=2.0, state=[0.0])
+
+
+def test_the_package_networks_plug_in_and_actions_stay_within_the_bounds():
+    from rlcourse.networks import Actor, Critic
+
+    torch.manual_seed(0)
+    actor, critic = Actor(3, [-2.0], [2.0], hidden=(16,)), Critic(3, 1, hidden=(16,))
+    surface = pendulum_surface(actor, critic, n_angles=7, n_velocities=5)
+    assert surface["action"].shape == surface["q_value"].shape == (5, 7)
+    assert np.all(np.abs(surface["action"]) <= 2.0)
+    # the surface is Q at the actor's own action, state by state
+    obs = pendulum_obs(surface["angles"][3], surface["velocities"][4])
+    expected = critic_slice(critic, obs, [surface["action"][4, 3]])[0]
+    assert surface["q_value"][4, 3] == pytest.approx(expected, abs=1e-5)
