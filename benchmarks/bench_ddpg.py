@@ -118,7 +118,7 @@ def run_sb3(seed: int, steps: int, eval_every: int, eval_episodes: int) -> dict[
 def _record(seed, steps, first, first_seconds, final_return, train_seconds, wall, evals):
     return {"seed": seed, "steps": steps, "first_solved_step": first,
             "first_solved_seconds": None if first_seconds is None else round(first_seconds, 2),
-            "final_mean_return": final_return, "reached_at_end": final_return >= THRESHOLD,
+            "final_mean_return": round(final_return, 2), "reached_at_end": final_return >= THRESHOLD,
             "steps_per_second": round(steps / train_seconds, 1),
             "train_seconds": round(train_seconds, 2), "wall_seconds": round(wall, 2),
             "evals": [[s, round(v, 1)] for s, v in evals]}
@@ -140,7 +140,9 @@ COLUMNS = [("first_solved_step", "steps to -200", "{:>14}"),
 
 
 def _row(label: str, record: dict[str, Any]) -> str:
-    cells = [fmt.format("-" if record[key] is None else record[key]) for key, _, fmt in COLUMNS]
+    cells = [fmt.format("-" if record[key] is None else
+                        round(record[key], 2) if isinstance(record[key], float) else record[key])
+             for key, _, fmt in COLUMNS]
     return f"{label:<14}" + " ".join(cells)
 
 
