@@ -62,6 +62,10 @@ NB ?= notebooks/*.ipynb
 notebooks: setup
 	$(BIN)/python tools/execute_notebooks.py $(NB)
 
+# Regenerate the learner versions in exercises/ from exercises/solutions/ (run and stored with outputs)
+exercises: setup
+	$(BIN)/rlcourse exercises build
+
 lock:
 	rm -rf /tmp/rlcourse-lock && $(PYTHON) -m venv /tmp/rlcourse-lock
 	/tmp/rlcourse-lock/bin/pip install --quiet -e '.[dev]'
