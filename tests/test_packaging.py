@@ -79,3 +79,21 @@ def test_ci_runs_make_test_and_nothing_else():
                 if line.strip() and not line.startswith("#")]
     assert commands[-1] == "make test"
     assert all(c.startswith(("set ", "cd ", "make test")) for c in commands), commands
+
+
+def test_readme_lists_every_notebook_in_order_and_the_solved_thresholds_of_the_package():
+    from rlcourse.envs import SOLVED_THRESHOLDS
+
+    readme = (ROOT / "README.md").read_text()
+    assert readme.lstrip().startswith("# "), "the README opens with the course's title"
+    commands = readme.index("```sh")
+    assert "make lab" in readme[commands:commands + 200] and "make test" in readme[commands:commands + 200]
+    linked = re.findall(r"\]\((notebooks/\d\d_\w+\.ipynb)\)", readme)
+    on_disk = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    assert linked == on_disk, "the README's table of notebooks must list notebooks/ in order"
+    solved = readme[readme.index("Solved means"):].split("\n\n")[0].replace("\u2212", "-")
+    for env_id in ("CartPole-v1", "Pendulum-v1", "FrozenLake-v1", "FrozenLake8x8-v1", "Taxi-v4",
+                   "CliffWalking-v1"):
+        stated = re.search(re.escape(env_id) + r"\s+(-?[\d.]+)", solved)
+        assert stated, f"the README's 'Solved means' paragraph does not give {env_id}'s threshold"
+        assert float(stated.group(1)) == SOLVED_THRESHOLDS[env_id], env_id
