@@ -393,6 +393,7 @@ def train_run(algo: str, env_id: str, *, seed: int, steps: int | None, episodes:
         config = dataclasses.replace(config, episodes=episodes)
     env = make_env(env_id)
     require_discrete(env, algo)  # before anything is written
+    has_model = hasattr(env.unwrapped, "P")  # the toy-text envs publish theirs
     env.close()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -414,6 +415,10 @@ def train_run(algo: str, env_id: str, *, seed: int, steps: int | None, episodes:
                          first_solved_step=None if threshold is None
                          else run.metrics.first_solved_step(threshold),
                          train_seconds=train_seconds)
+    # The sampled mean above has a standard error (≈ 0.014 on FrozenLake over 1000 episodes); the
+    # env's model gives the greedy policy's exact expected return, the number it estimates.
+    if has_model:
+        record["exact_mean_return"] = round(exact_policy_value(env_id, greedy_policy(run.q_table)), 4)
     write_json(out / "eval.json", record)
     return record
 

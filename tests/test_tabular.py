@@ -115,6 +115,7 @@ def test_cli_round_trip(tmp_path, capsys):
     assert cli.main(["evaluate", str(out)]) == 0
     again = json.loads(capsys.readouterr().out)
     assert again["returns"] == stored["returns"] and again["mean_return"] == -13.0
+    assert stored["exact_mean_return"] == -13.0  # the model's value of the greedy path, no sampling
 
 
 @pytest.mark.learning
