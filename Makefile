@@ -75,8 +75,9 @@ lock:
 # Our DQN and DDPG beside Stable-Baselines3 with RL Zoo's tuned hyperparameters, same seeds, one run.
 bench: setup
 	$(BIN)/python -m pip install --quiet -c constraints.txt -r benchmarks/requirements.txt
-	$(BIN)/python benchmarks/bench_dqn.py
-	$(BIN)/python benchmarks/bench_ddpg.py
+	@# each script exits 1 when a target is missed; run both anyway, then report
+	status=0; $(BIN)/python benchmarks/bench_dqn.py || status=1; \
+	    $(BIN)/python benchmarks/bench_ddpg.py || status=1; exit $$status
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts
