@@ -21,8 +21,10 @@ $(STAMP): pyproject.toml constraints.txt
 	@touch $(STAMP)
 	@echo "Set-up done: $(VENV) holds the pinned stack. Check it with: $(BIN)/rlcourse doctor"
 
+# Jupyter refuses to start as root unless told to: containers and cloud machines often run as root
+LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: setup
-	$(BIN)/jupyter lab --notebook-dir=. notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab --notebook-dir=. $(LAB_ROOT) notebooks/00_start_here.ipynb
 
 # The browser test (tests/test_browser*.py) drives Debian's chromium through Playwright; Playwright's
 # own browser download does not work here. Installed with apt when missing (root, or sudo without a
