@@ -273,10 +273,11 @@ class DDPGConfig:
 #: Tuned defaults per env: overrides of :class:`DDPGConfig` (``rlcourse train ddpg`` uses them).
 #:
 #: Pendulum-v1: 10k env steps, half the RL Zoo's budget: the greedy policy first reaches −200 after
-#: 4k-6k steps, and 20k gave no better final greedy return than 10k (benchmarks/results: median
-#: −154.9 over seeds 0-4 at 20k, against SB3's −154.0 at 20k), 1k uniformly random steps first (the Zoo takes 10k), one update of 128 transitions per
-#: env step on 64-64 networks (the Zoo's 400-300 cost several times more per update), γ 0.98,
-#: τ 0.01, Gaussian noise σ 0.1 on the raw action (0.2 in Pendulum's torque units).
+#: 4k-6k steps, and 20k gave no better final greedy return than 10k (benchmark: median −154.9 over
+#: seeds 0-4 at 20k, −154.5 at 10k, SB3 −154.0 at 20k); 1k uniformly random steps first (the Zoo
+#: takes 10k), one update of 128 transitions per env step on 64-64 networks (the Zoo's 400-300
+#: cost several times more per update), γ 0.98, τ 0.01, Gaussian noise σ 0.1 on the raw action
+#: (0.2 in Pendulum's torque units).
 #: MountainCarContinuous-v0: its reward punishes effort and pays only at the flag, so a small
 #: actor learns "do nothing" unless exploration is strong and correlated in time: OU noise
 #: with a large stationary std. Measured with these values: seeds 0 and 1 reach the flag, final
