@@ -23,6 +23,8 @@ import json
 import sys
 from pathlib import Path
 
+from rlcourse.runs import NonFiniteLossError
+
 #: algorithm name -> module that implements it
 ALGORITHMS = {
     "qlearning": "rlcourse.tabular",
@@ -84,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError) as exc:
         print(f"rlcourse {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except NonFiniteLossError as exc:  # the run directory keeps the last good checkpoint
+        print(f"rlcourse {args.command}: error: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

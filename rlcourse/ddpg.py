@@ -47,8 +47,8 @@ from rlcourse.networks import Actor, Critic, soft_update
 from rlcourse.noise import make_noise
 from rlcourse.progress import progress_bar, show_eval
 from rlcourse.replay import Batch, ReplayBuffer
-from rlcourse.runs import (Metrics, apply_overrides, check_range, config_record, eval_record,
-                           interruptible, write_json)
+from rlcourse.runs import (Metrics, NonFiniteLossError, apply_overrides, check_range,
+                           config_record, eval_record, interruptible, write_json)
 
 # --- the lines the notebooks write inline first ---------------------------------------------------
 
@@ -458,7 +458,7 @@ def train(env_id: str, config: DDPGConfig | None = None, *, seed: int = 0, steps
         episodes: if given, also stop after this many episodes.
         progress: show a progress bar over env steps.
         checkpoint_dir: if given, the agent is saved there at every periodic evaluation and at
-            the end.
+            the end, so a run that fails (non-finite loss) leaves its last good agent behind.
         resume_from: a checkpoint written by this function (or a run's ``model/``): actor and
             critic are loaded (targets copied from them) and training continues from its step up
             to ``steps``. The replay buffer is not saved, so it refills (``learning_starts``
@@ -467,6 +467,8 @@ def train(env_id: str, config: DDPGConfig | None = None, *, seed: int = 0, steps
 
     Raises:
         ValueError: an env whose actions are not a Box (use DQN).
+        NonFiniteLossError: the critic's or the actor's loss became NaN or infinite; the agent
+            is reset to its weights at the last periodic evaluation.
     """
     config = default_config(env_id) if config is None else config
     steps = config.steps if steps is None else steps
@@ -515,6 +517,8 @@ def _train_loop(env: gym.Env, env_id: str, config: DDPGConfig, seed: int, steps:
     run = DDPGRun(agent, metrics, target_actor, target_critic, config, steps=step, episodes=episode,
                   buffer=buffer)
     learning_starts = step + config.learning_starts  # a resumed run refills its buffer first
+    last_good = (copy.deepcopy(actor.state_dict()), copy.deepcopy(critic.state_dict()))
+    last_good_step = step
 
     def save(path: str | Path) -> None:
         agent.save(path, {"env_id": env_id, "seed": seed, "step": step, "episode": episode,
@@ -546,6 +550,19 @@ def _train_loop(env: gym.Env, env_id: str, config: DDPGConfig, seed: int, steps:
                                          actor_optimizer, critic_optimizer,
                                          buffer.sample(config.batch_size),
                                          gamma=config.gamma, tau=config.tau)
+                if not (math.isfinite(update.critic_loss) and math.isfinite(update.actor_loss)):
+                    actor.load_state_dict(last_good[0])
+                    critic.load_state_dict(last_good[1])
+                    run.steps, run.episodes = step, episode
+                    run.train_seconds += time.perf_counter() - start
+                    where = (f"; the last good checkpoint (step {last_good_step}) is in "
+                             f"{checkpoint_dir}" if checkpoint_dir is not None else "")
+                    raise NonFiniteLossError(
+                        f"DDPG stopped at step {step}: the critic loss became "
+                        f"{update.critic_loss} and the actor loss {update.actor_loss} (the "
+                        f"networks diverged; try smaller learning rates than actor_lr="
+                        f"{config.actor_lr:g}, critic_lr={config.critic_lr:g}). The agent was "
+                        f"reset to its weights at step {last_good_step}{where}.", run)
 
             if terminated or truncated:
                 episode += 1
@@ -562,6 +579,8 @@ def _train_loop(env: gym.Env, env_id: str, config: DDPGConfig, seed: int, steps:
                                   seed=VALIDATION_SEED)
                 metrics.log_eval(step, episode, result.mean_return)
                 show_eval(bar, result.mean_return)
+                last_good = (copy.deepcopy(actor.state_dict()), copy.deepcopy(critic.state_dict()))
+                last_good_step = step
                 if checkpoint_dir is not None:
                     save(checkpoint_dir)
                 start = time.perf_counter()

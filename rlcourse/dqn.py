@@ -49,8 +49,8 @@ from rlcourse.envs import (HELDOUT_SEED, SOLVED_THRESHOLDS, VALIDATION_SEED, eva
 from rlcourse.networks import QNetwork, hard_update, soft_update
 from rlcourse.progress import progress_bar, show_eval
 from rlcourse.replay import Batch, ReplayBuffer
-from rlcourse.runs import (Metrics, apply_overrides, check_range, config_record, eval_record,
-                           interruptible, write_json)
+from rlcourse.runs import (Metrics, NonFiniteLossError, apply_overrides, check_range,
+                           config_record, eval_record, interruptible, write_json)
 from rlcourse.tabular import linear_schedule
 
 # --- the lines the notebook writes inline first ---------------------------------------------------
@@ -398,14 +398,6 @@ def _model_dir(path: str | Path) -> Path:
 
 
 # --- training --------------------------------------------------------------------------------------
-
-
-class NonFiniteLossError(RuntimeError):
-    """The loss became NaN or infinite; training stopped. ``run`` holds the last good agent."""
-
-    def __init__(self, message: str, run: "DQNRun") -> None:
-        super().__init__(message)
-        self.run = run
 
 
 @dataclass

@@ -202,6 +202,14 @@ def eval_record(*, env_id: str, algo: str, seed: int, result: Any, first_solved_
             "first_solved_step": first_solved_step, "train_seconds": round(train_seconds, 3)}
 
 
+class NonFiniteLossError(RuntimeError):
+    """A loss became NaN or infinite and training stopped. ``run`` holds the last good agent."""
+
+    def __init__(self, message: str, run: Any) -> None:
+        super().__init__(message)
+        self.run = run
+
+
 class Interrupt:
     """Set to true when training was stopped by Ctrl-C / the notebook's stop button."""
 

@@ -286,6 +286,31 @@ def test_resume_continues_from_the_checkpoint(tmp_path):
         assert torch.equal(p_first, p_resumed)
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # overflow while the critic diverges: expected
+def test_a_non_finite_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp_path):
+    config = dataclasses.replace(SHORT, steps=3_000, actor_lr=1e30, critic_lr=1e30, eval_every=200)
+    with pytest.raises(ddpg.NonFiniteLossError, match="the critic loss became") as error:
+        ddpg.train("Pendulum-v1", config, seed=0, checkpoint_dir=tmp_path / "ckpt")
+    assert "last good checkpoint" in str(error.value)
+    good_step = read_meta(tmp_path / "ckpt")["step"]
+    assert good_step > 0 and good_step % 200 == 0 and good_step < error.value.run.steps
+    saved = ddpg.load_agent(tmp_path / "ckpt")
+    for net in (saved.actor, saved.critic, error.value.run.agent.actor, error.value.run.agent.critic):
+        assert all(torch.isfinite(p).all() for p in net.parameters())
+
+
+def test_the_command_line_reports_a_non_finite_loss_without_a_traceback(tmp_path, capsys):
+    out = tmp_path / "run"
+    code = cli_main(["train", "ddpg", "--env", "Pendulum-v1", "--seed", "0", "--steps", "3000",
+                     "--out", str(out), "--no-progress", "--set", "actor_lr=1e30",
+                     "--set", "critic_lr=1e30", "--set", "eval_every=260"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "rlcourse train: error: DDPG stopped at step" in err and "Traceback" not in err
+    good_step = read_meta(out / "model")["step"]  # the last periodic evaluation before it diverged
+    assert good_step > 0 and good_step % 260 == 0
+
+
 def test_the_command_line_trains_saves_and_evaluates(tmp_path, capsys):
     out = tmp_path / "run"
     code = cli_main(["train", "ddpg", "--env", "Pendulum-v1", "--steps", "400", "--out", str(out),
