@@ -555,14 +555,13 @@ def _train_loop(env: gym.Env, env_id: str, config: DDPGConfig, seed: int, steps:
                     critic.load_state_dict(last_good[1])
                     run.steps, run.episodes = step, episode
                     run.train_seconds += time.perf_counter() - start
-                    where = (f"; the last good checkpoint (step {last_good_step}) is in "
-                             f"{checkpoint_dir}" if checkpoint_dir is not None else "")
-                    raise NonFiniteLossError(
-                        f"DDPG stopped at step {step}: the critic loss became "
-                        f"{update.critic_loss} and the actor loss {update.actor_loss} (the "
-                        f"networks diverged; try smaller learning rates than actor_lr="
-                        f"{config.actor_lr:g}, critic_lr={config.critic_lr:g}). The agent was "
-                        f"reset to its weights at step {last_good_step}{where}.", run)
+                    raise NonFiniteLossError.at(
+                        run, algo="DDPG", step=step,
+                        what=f"the critic loss became {update.critic_loss} and the actor loss "
+                             f"{update.actor_loss}",
+                        advice=f"the networks diverged; try smaller learning rates than actor_lr="
+                               f"{config.actor_lr:g}, critic_lr={config.critic_lr:g}",
+                        good_step=last_good_step, checkpoint_dir=checkpoint_dir)
 
             if terminated or truncated:
                 episode += 1

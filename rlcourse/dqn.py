@@ -551,13 +551,11 @@ def _train_loop(env: gym.Env, env_id: str, config: DQNConfig, seed: int, steps: 
                     q_network.load_state_dict(last_good)
                     run.steps, run.episodes = step, episode
                     run.train_seconds += time.perf_counter() - start
-                    where = (f"; the last good checkpoint (step {last_good_step}) is in "
-                             f"{checkpoint_dir}" if checkpoint_dir is not None else "")
-                    raise NonFiniteLossError(
-                        f"DQN stopped at step {step}: the loss became {update.loss} (the "
-                        f"Q-values diverged; try a smaller lr than {config.lr:g} or a smaller "
-                        f"max_grad_norm). The agent was reset to its weights at step "
-                        f"{last_good_step}{where}.", run)
+                    raise NonFiniteLossError.at(
+                        run, algo="DQN", step=step, what=f"the loss became {update.loss}",
+                        advice=f"the Q-values diverged; try a smaller lr than {config.lr:g} or a "
+                               "smaller max_grad_norm",
+                        good_step=last_good_step, checkpoint_dir=checkpoint_dir)
 
             if terminated or truncated:
                 episode += 1

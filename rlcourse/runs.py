@@ -209,6 +209,15 @@ class NonFiniteLossError(RuntimeError):
         super().__init__(message)
         self.run = run
 
+    @classmethod
+    def at(cls, run: Any, *, algo: str, step: int, what: str, advice: str, good_step: int,
+           checkpoint_dir: str | Path | None) -> "NonFiniteLossError":
+        """The error a training loop raises after resetting its agent to step ``good_step``."""
+        where = (f"; the last good checkpoint (step {good_step}) is in {checkpoint_dir}"
+                 if checkpoint_dir is not None else "")
+        return cls(f"{algo} stopped at step {step}: {what} ({advice}). The agent was reset to its "
+                   f"weights at step {good_step}{where}.", run)
+
 
 class Interrupt:
     """Set to true when training was stopped by Ctrl-C / the notebook's stop button."""
