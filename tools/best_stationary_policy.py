@@ -9,7 +9,7 @@ matter (holes, the goal) are left out of the enumeration.
     .venv/bin/python tools/best_stationary_policy.py                  # FrozenLake-v1, 4x4 slippery
 
 Measured on the 2-core course machine (2026-11-30), FrozenLake-v1 with its 100-step limit:
-4^11 = 4,194,304 policies in 140 s (with two training runs beside it); the best is 0.740165,
+4^11 = 4,194,304 policies in 100 s on an idle machine; the best is 0.740165,
 reached by exactly two policies that differ only in state 6 (LEFT or RIGHT: between two holes,
 each slips into one with probability 1/3). ``rlcourse train qlearning --env FrozenLake-v1``
 learns one of the two on every seed 0-4 (seeds 0-1 LEFT, 2-4 RIGHT; ``exact_mean_return`` 0.7402
