@@ -18,8 +18,15 @@ Usage::
     python benchmarks/bench_dqn.py               # seeds 0-4, the full run (~8-10 minutes)
     python benchmarks/bench_dqn.py --quick       # seed 0, SB3 at 20k steps: a smoke check
     python benchmarks/bench_dqn.py --seeds 0 1 2
+    python benchmarks/bench_dqn.py --ours-only --seeds 0 1 2 3 4 5 6 7 8 9 --set target_update_every=50
 
-Writes ``benchmarks/results/dqn_cartpole.json`` (or ``--out``).
+``--ours-only`` skips Stable-Baselines3 (no extra install needed) and ``--set key=value`` changes
+one of our hyperparameters, as ``rlcourse train dqn --set`` does: together they measure how many
+seeds a variant of the defaults leaves solved at the end, the way the closing notes of issue 5 did.
+
+Writes ``benchmarks/results/dqn_cartpole.json`` (or ``--out``); a run with ``--ours-only`` or
+``--set`` writes ``benchmarks/results/dqn_cartpole_variant.json`` unless ``--out`` is given, so the
+committed comparison is never overwritten by a variant.
 """
 
 from __future__ import annotations
@@ -38,12 +45,13 @@ import torch
 
 from rlcourse import dqn
 from rlcourse.envs import HELDOUT_SEED, SOLVED_THRESHOLDS, VALIDATION_SEED, evaluate, make_env
-from rlcourse.runs import library_versions, write_json
+from rlcourse.runs import apply_overrides, library_versions, write_json
 
 ENV_ID = "CartPole-v1"
 THRESHOLD = SOLVED_THRESHOLDS[ENV_ID]
 FINAL_EPISODES = 20
 RESULTS = Path(__file__).resolve().parent / "results" / "dqn_cartpole.json"
+VARIANT_RESULTS = RESULTS.with_name("dqn_cartpole_variant.json")
 
 #: RL Zoo (rl-baselines3-zoo, hyperparams/dqn.yml) CartPole-v1
 SB3_ZOO = dict(learning_rate=2.3e-3, batch_size=64, buffer_size=100_000, learning_starts=1_000,
@@ -53,8 +61,8 @@ SB3_ZOO = dict(learning_rate=2.3e-3, batch_size=64, buffer_size=100_000, learnin
 SB3_STEPS = 50_000
 
 
-def run_ours(seed: int) -> dict[str, Any]:
-    config = dqn.default_config(ENV_ID)
+def run_ours(seed: int, config: dqn.DQNConfig | None = None) -> dict[str, Any]:
+    config = config or dqn.default_config(ENV_ID)
     start = time.perf_counter()
     run = dqn.train(ENV_ID, config, seed=seed)
     wall = time.perf_counter() - start
@@ -124,7 +132,7 @@ def _median(records: list[dict[str, Any]], key: str) -> float | None:
     # an unsolved seed counts as infinitely slow, so the median is honest about failures
     values = [r[key] if r[key] is not None else float("inf") for r in records]
     value = statistics.median(values)
-    return None if value == float("inf") else value
+    return None if value == float("inf") else round(value, 2)
 
 
 COLUMNS = [("first_solved_step", "steps to solve", "{:>14}"),
@@ -152,56 +160,75 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--quick", action="store_true",
                         help="seed 0 only (unless --seeds) and SB3 at 20k steps: a smoke check")
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--ours-only", action="store_true",
+                        help="run our DQN only (no Stable-Baselines3 needed)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[],
+                        metavar="KEY=VALUE", help="change one of our hyperparameters (repeatable)")
+    parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     seeds = [0] if args.quick and "--seeds" not in (argv or sys.argv) else args.seeds
     sb3_steps = 20_000 if args.quick else SB3_STEPS
-    config = dqn.default_config(ENV_ID)
+    variant = args.ours_only or bool(args.overrides)
+    out = args.out or (VARIANT_RESULTS if variant else RESULTS)
+    try:
+        config = apply_overrides(dqn.default_config(ENV_ID), args.overrides)
+    except ValueError as error:
+        parser.error(str(error))  # names the bad key or value; exits 2 before any training
+    sides = ["ours"] if args.ours_only else ["ours", "sb3"]
     os.environ.setdefault("RLCOURSE_PROGRESS", "0")
     torch.set_num_threads(1)
-    print(f"DQN on {ENV_ID}, seeds {seeds}: ours (CLI defaults, {config.steps} steps) vs "
-          f"Stable-Baselines3 (RL Zoo hyperparameters, {sb3_steps} steps)")
-    print(f"Both: greedy evaluation every {config.eval_every} steps on {config.eval_episodes} "
+    ours = "CLI defaults" + (f" with {', '.join(args.overrides)}" if args.overrides else "")
+    print(f"DQN on {ENV_ID}, seeds {seeds}: ours ({ours}, {config.steps} steps)"
+          + ("" if args.ours_only else
+             f" vs Stable-Baselines3 (RL Zoo hyperparameters, {sb3_steps} steps)"))
+    print(f"Greedy evaluation every {config.eval_every} steps on {config.eval_episodes} "
           f"validation episodes, EXCLUDED from the training clock; final return = mean of "
           f"{FINAL_EPISODES} held-out episodes of the final agent; 1 torch thread. "
           f"Load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs.")
-    results: dict[str, list[dict[str, Any]]] = {"ours": [], "sb3": []}
+    results: dict[str, list[dict[str, Any]]] = {side: [] for side in sides}
     record = {"env_id": ENV_ID, "seeds": seeds, "threshold": THRESHOLD,
               "final_episodes": FINAL_EPISODES, "eval_every": config.eval_every,
               "eval_episodes": config.eval_episodes, "eval_time_excluded_from_training_clock": True,
-              "torch_threads": 1, "ours_config": dataclasses.asdict(config),
-              "sb3_hyperparameters": SB3_ZOO, "sb3_steps": sb3_steps, "results": results,
-              "complete": False, "versions": library_versions()}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
+              "torch_threads": 1, "ours_overrides": args.overrides,
+              "ours_config": dataclasses.asdict(config), "results": results, "complete": False,
+              "versions": library_versions()}
+    if not args.ours_only:
+        record.update(sb3_hyperparameters=SB3_ZOO, sb3_steps=sb3_steps)
+    out.parent.mkdir(parents=True, exist_ok=True)
     for seed in seeds:
-        results["ours"].append(run_ours(seed))
+        results["ours"].append(run_ours(seed, config))
         print(_row(f"ours  seed {seed}", results["ours"][-1]), flush=True)
-        results["sb3"].append(run_sb3(seed, sb3_steps, config.eval_every, config.eval_episodes))
-        print(_row(f"SB3   seed {seed}", results["sb3"][-1]), flush=True)
-        write_json(args.out, record)  # partial results survive an interrupted run
+        if not args.ours_only:
+            results["sb3"].append(run_sb3(seed, sb3_steps, config.eval_every, config.eval_episodes))
+            print(_row(f"SB3   seed {seed}", results["sb3"][-1]), flush=True)
+        write_json(out, record)  # partial results survive an interrupted run
 
     medians = {name: {key: _median(records, key) for key, _, _ in COLUMNS}
                for name, records in results.items()}
     print()
     print(f"{'median':<14}" + " ".join(fmt.format(title) for _, title, fmt in COLUMNS))
-    for name, label in [("ours", "ours"), ("sb3", "SB3")]:
-        print(_row(label, medians[name]))
+    for name in sides:
+        print(_row({"ours": "ours", "sb3": "SB3"}[name], medians[name]))
     solved = {name: sum(r["solved_at_end"] for r in records) for name, records in results.items()}
-    ratios = {
-        "wall seconds to first solve": _ratio(medians["sb3"]["first_solved_seconds"],
-                                              medians["ours"]["first_solved_seconds"]),
-        "total training seconds": _ratio(medians["sb3"]["train_seconds"],
-                                         medians["ours"]["train_seconds"]),
-        "env steps per second": _ratio(medians["sb3"]["steps_per_second"],
-                                       medians["ours"]["steps_per_second"], higher_is_better=True),
-        "env steps to first solve": _ratio(medians["sb3"]["first_solved_step"],
-                                           medians["ours"]["first_solved_step"]),
-    }
     print()
-    print(f"solved at the end (final return >= {THRESHOLD:g}): ours {solved['ours']}/{len(seeds)}, "
-          f"SB3 {solved['sb3']}/{len(seeds)}")
-    for what, text in ratios.items():
-        print(f"ours vs SB3, {what}: {text}")
+    print(f"solved at the end (final return >= {THRESHOLD:g}): "
+          + ", ".join(f"{'ours' if name == 'ours' else 'SB3'} {solved[name]}/{len(seeds)}"
+                      for name in sides))
+    ratios = {}
+    if not args.ours_only:
+        ratios = {
+            "wall seconds to first solve": _ratio(medians["sb3"]["first_solved_seconds"],
+                                                  medians["ours"]["first_solved_seconds"]),
+            "total training seconds": _ratio(medians["sb3"]["train_seconds"],
+                                             medians["ours"]["train_seconds"]),
+            "env steps per second": _ratio(medians["sb3"]["steps_per_second"],
+                                           medians["ours"]["steps_per_second"],
+                                           higher_is_better=True),
+            "env steps to first solve": _ratio(medians["sb3"]["first_solved_step"],
+                                               medians["ours"]["first_solved_step"]),
+        }
+        for what, text in ratios.items():
+            print(f"ours vs SB3, {what}: {text}")
     first_solve, train_s = medians["ours"]["first_solved_step"], medians["ours"]["train_seconds"]
     targets = {
         f"ours: {len(seeds)}/{len(seeds)} seeds solved at the end": solved["ours"] == len(seeds),
@@ -215,8 +242,8 @@ def main(argv: list[str] | None = None) -> int:
                   targets=targets,
                   machine={"cpus": os.cpu_count(), "load_average_at_end": os.getloadavg()[0],
                            "platform": platform.platform()})
-    write_json(args.out, record)
-    print(f"wrote {args.out}")
+    write_json(out, record)
+    print(f"wrote {out}")
     learning_targets = list(targets.values())[:2]  # the clock is the machine's, not the code's
     return 0 if all(learning_targets) else 1
 
