@@ -18,7 +18,7 @@ Usage::
     python benchmarks/bench_dqn.py               # seeds 0-4, the full run (~8-10 minutes)
     python benchmarks/bench_dqn.py --quick       # seed 0, SB3 at 20k steps: a smoke check
     python benchmarks/bench_dqn.py --seeds 0 1 2
-    python benchmarks/bench_dqn.py --ours-only --seeds 0 1 2 3 4 5 6 7 8 9 --set target_update_every=50
+    python benchmarks/bench_dqn.py --ours-only --seeds 0 1 2 3 4 5 6 7 8 9 --set gamma=0.995
 
 ``--ours-only`` skips Stable-Baselines3 (no extra install needed) and ``--set key=value`` changes
 one of our hyperparameters, as ``rlcourse train dqn --set`` does: together they measure how many

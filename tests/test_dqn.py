@@ -205,6 +205,19 @@ def test_the_fast_greedy_action_equals_the_torch_argmax():
     assert {agent.act(o) for o in obs} == {2}
 
 
+def test_the_fast_greedy_action_follows_a_replaced_network():
+    torch.manual_seed(0)
+    agent = dqn.DQNAgent(QNetwork(4, 2, hidden=(16, 16)))
+    obs = np.random.default_rng(0).normal(size=(50, 4)).astype(np.float32)
+    with torch.no_grad():
+        agent.q_network.net[-1].bias.copy_(torch.tensor([0.0, 1e6]))
+    assert [agent.act(o) for o in obs] == [1] * len(obs)  # the views of this network are built
+    agent.q_network.net = QNetwork(4, 2, hidden=(8,)).net  # new modules, new parameters
+    with torch.no_grad():
+        agent.q_network.net[-1].bias.copy_(torch.tensor([1e6, 0.0]))
+    assert [agent.act(o) for o in obs] == [0] * len(obs)
+
+
 def test_save_and_load_give_the_same_greedy_actions(tmp_path):
     run = dqn.train("CartPole-v1", SHORT, seed=0)
     run.agent.save(tmp_path / "agent", {"note": "test"})
@@ -218,6 +231,31 @@ def test_save_and_load_give_the_same_greedy_actions(tmp_path):
 
 
 # --- the training loop --------------------------------------------------------------------------
+
+def test_the_loops_foreach_adam_gives_the_same_weights_as_the_plain_one():
+    # train() builds Adam(foreach=True) for speed; notebook 04's inline loop builds a plain Adam()
+    # and asserts that it matches the package bit for bit, so the two must do the same arithmetic
+    buffer = ReplayBuffer(500, obs_shape=(4,), seed=0)
+    rng = np.random.default_rng(0)
+    for _ in range(500):
+        buffer.add(rng.normal(size=4), int(rng.integers(2)), 1.0, rng.normal(size=4),
+                   terminated=bool(rng.random() < 0.05), truncated=False)
+    weights = []
+    for foreach in (False, True):
+        torch.manual_seed(0)
+        q_network = QNetwork(4, 2, hidden=(32, 32))
+        target_q_network = copy.deepcopy(q_network)
+        optimizer = torch.optim.Adam(q_network.parameters(), lr=1e-3, foreach=foreach)
+        buffer.rng = np.random.default_rng(1)
+        for step in range(200):
+            dqn.dqn_update(q_network, target_q_network, optimizer, buffer.sample(64), gamma=0.99,
+                           double_dqn=True, update_target=step % 20 == 19)
+        weights.append(_params(q_network))
+    assert all(torch.equal(a, b) for a, b in zip(*weights))
+    torch.manual_seed(0)
+    initial = _params(QNetwork(4, 2, hidden=(32, 32)))
+    assert not any(torch.equal(a, b) for a, b in zip(weights[0], initial))  # every layer trained
+
 
 def test_the_same_seed_twice_gives_bit_identical_metrics(tmp_path):
     dqn.train("CartPole-v1", SHORT, seed=3).metrics.to_csv(tmp_path / "a.csv")
@@ -327,14 +365,12 @@ def test_the_command_line_refuses_pendulum(tmp_path, capsys):
 
 @pytest.mark.learning
 def test_the_default_config_solves_cartpole_and_stays_solved():
-    # the final agent (not the best one) is graded, greedily, on held-out episodes. Not every
-    # seed solves yet (4 of 5 of seeds 0-4 at the last tuning; seed 1 stalls near 115), so this
-    # asserts the median and 2 of 3; benchmarks/bench_dqn.py checks the full target on seeds 0-4
+    # the final agent (not the best one) is graded, greedily, on held-out episodes. Seeds 0-2
+    # of the 27 in 30 that end solved (see TUNED); benchmarks/bench_dqn.py checks seeds 0-4
     finals, first_solves = [], []
     for seed in (0, 1, 2):
         run = dqn.train("CartPole-v1", seed=seed)
         finals.append(evaluate("CartPole-v1", run.agent.act, episodes=10).mean_return)
         first_solves.append(run.metrics.first_solved_step(475.0))
-    assert np.median(finals) >= 475.0, (finals, first_solves)
-    assert sum(final >= 475.0 for final in finals) >= 2, (finals, first_solves)
-    assert sum(step is not None for step in first_solves) >= 2, (finals, first_solves)
+    assert all(final >= 475.0 for final in finals), (finals, first_solves)
+    assert all(step is not None and step <= 20_000 for step in first_solves), (finals, first_solves)
