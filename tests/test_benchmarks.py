@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
 
-
-def _bench(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_bench_dqn_rejects_an_unknown_hyperparameter_before_training(capsys):
-    bench = _bench("bench_dqn")
+def test_bench_dqn_rejects_an_unknown_hyperparameter_before_training(capsys, load_script):
+    bench = load_script("benchmarks/bench_dqn.py")
     with pytest.raises(SystemExit) as exit_info:
         bench.main(["--ours-only", "--set", "learning_rate=1e-3"])
     assert exit_info.value.code == 2
@@ -29,8 +18,8 @@ def test_bench_dqn_rejects_an_unknown_hyperparameter_before_training(capsys):
 
 
 def test_bench_dqn_ours_only_runs_a_variant_and_keeps_the_committed_results(tmp_path, monkeypatch,
-                                                                           capsys):
-    bench = _bench("bench_dqn")
+                                                                           capsys, load_script):
+    bench = load_script("benchmarks/bench_dqn.py")
     committed = bench.RESULTS.read_bytes()
     monkeypatch.setattr(bench, "VARIANT_RESULTS", tmp_path / "variant.json")
     status = bench.main(["--ours-only", "--seeds", "3", "--set", "steps=1500",

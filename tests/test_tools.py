@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import gymnasium as gym
 import pytest
 
 from rlcourse.tabular import exact_policy_value, greedy_policy, value_iteration
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _tool(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 @pytest.mark.parametrize("horizon", [6, 40])
-def test_the_stationary_policy_enumeration_agrees_with_exact_evaluation(horizon):
-    tool = _tool("best_stationary_policy")
+def test_the_stationary_policy_enumeration_agrees_with_exact_evaluation(horizon, load_script):
+    tool = load_script("tools/best_stationary_policy.py")
     env = gym.make("FrozenLake-v1", desc=["SFF", "FHF", "FFG"], is_slippery=True)
     free, values = tool.stationary_policy_values(env, horizon=horizon, chunk=1000)
     assert free == [0, 1, 2, 3, 5, 6, 7]  # the hole (4) and the goal (8) are left out
