@@ -36,3 +36,6 @@ def test_bench_dqn_ours_only_runs_a_variant_and_keeps_the_committed_results(tmp_
     out = capsys.readouterr().out
     assert "Stable-Baselines3" not in out
     assert "solved at the end (final return >= 475): ours 0/1" in out
+    # the target line names the target, not a count it did not reach
+    assert "target MISSED ours: every seed solved at the end" in out
+    assert record["targets"]["ours: every seed solved at the end"] is False
