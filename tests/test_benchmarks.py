@@ -31,6 +31,7 @@ def test_bench_dqn_ours_only_runs_a_variant_and_keeps_the_committed_results(tmp_
     assert record["ours_config"]["steps"] == 1500 and record["ours_config"]["hidden"] == [16, 16]
     (run,) = record["results"]["ours"]
     assert run["seed"] == 3 and run["steps"] == 1500 and run["solved_at_end"] is False
+    assert run["stable_solve_seconds"] is None and run["train_seconds"] > 0  # ends unsolved
     assert record["solved_at_end"] == {"ours": 0}
     assert bench.RESULTS.read_bytes() == committed
     out = capsys.readouterr().out
