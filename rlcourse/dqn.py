@@ -293,12 +293,12 @@ class DQNConfig:
 #: updates small corrections. Double DQN, a target network synced every 100 env steps (50
 #: gradient steps) and gradient clipping keep the targets from running away; one update of 64
 #: transitions every 2 env steps keeps the cost low. The network and batch are the RL Zoo's
-#: (256-256, 64). Over seeds 0-29, 27 of 30 end solved (>= 475 over 20 held-out episodes;
-#: ``benchmarks/bench_dqn.py --ours-only --seeds 0 ... 29``). The other three learn late: seed
-#: 21 first solves at 16k and ends at 312, seed 27 at 19k and ends at 365, seed 28 ends at 360
-#: without a solve. With 128-128 and batches of 128, seeds 0-14 ended solved 10 times in 15:
-#: two seeds never solved (the greedy cart drifted off the track edge after ~110 steps) and one
-#: collapsed in its last 2k steps. The closing notes of issue 5 list the other variants tried.
+#: (256-256, 64). Over seeds 0-59, 45 of 60 end solved (>= 475 over 20 held-out episodes;
+#: ``benchmarks/bench_dqn.py --ours-only --seeds 0 ... 59``): 23 of 30 on seeds 0-29 and 22 of
+#: 30 on 30-59, a rate of ~0.75 per seed. The failures either never solve (on seed 4 the greedy
+#: cart drifts off the track edge after ~160 steps) or solve and end below 475. The same values with
+#: Adam's unfused kernel, whose float rounding differs, gave 27/30 and 21/30: the rounding
+#: redraws which seeds fail, not how many. The closing notes of issue 5 list the variants tried.
 #: Acrobot-v1: RL Zoo-like values (256-256, lr 6.3e-4, batch 128, one update per env step in
 #: rounds of 4, target every 250 steps, ε to 0.1 over 12 %) on half the Zoo's budget. Seeds 0-4
 #: end at −76, −83, −86, −79, −84 (threshold −100); ~100 s of training each.
@@ -499,9 +499,9 @@ def _train_loop(env: gym.Env, env_id: str, config: DQNConfig, seed: int, steps: 
         step, episode = int(meta.get("step", 0)), int(meta.get("episode", 0))
         if config.use_target_network:
             hard_update(target_q_network, q_network)
-    # foreach: one call per step over all the parameters instead of a Python loop over them; the
-    # same arithmetic (bit-identical weights, checked in the tests), ~8 % less training time on CPU
-    optimizer = torch.optim.Adam(q_network.parameters(), lr=config.lr, foreach=True)
+    # fused: the whole Adam step in one compiled kernel instead of a dozen tensor operations per
+    # parameter; the same update up to float rounding (tested), ~17 % less training time on CPU
+    optimizer = torch.optim.Adam(q_network.parameters(), lr=config.lr, fused=True)
     agent = DQNAgent(q_network, device)
     buffer = ReplayBuffer(config.buffer_size if config.use_replay else 1, env.observation_space.shape,
                           seed=seed, device=device)
