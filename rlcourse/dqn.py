@@ -301,11 +301,12 @@ class DQNConfig:
 #: redraws which seeds fail, not how many. The closing notes of issue 5 list the variants tried.
 #: Acrobot-v1: RL Zoo-like values (256-256, lr 6.3e-4, batch 128, one update per env step in
 #: rounds of 4, target every 250 steps, ε to 0.1 over 12 %) on half the Zoo's budget. Seeds 0-4
-#: end at −76, −83, −86, −79, −84 (threshold −100); ~100 s of training each.
+#: end at −83.9, −79.9, −84.1, −81.3, −82.4 (threshold −100); 88-98 s of training each.
 #: MountainCar-v0: the RL Zoo's values (256-256, γ 0.98, one round of 8 updates every 16 steps)
-#: with the rate annealed 4e-3 → 4e-4. Seeds 0-4 end at −110.7, −104.7, −104.2, −105.5, −108.5
-#: (threshold −110; 64-64 never reached the flag); 120-131 s each. The constant Zoo rate ended
-#: at −104 and −182 on seeds 0-1.
+#: with the rate annealed 4e-3 → 4e-4. Seeds 0-4 end at −105.3, −103.6, −108.1, −101.0, −100.3
+#: (threshold −110; 64-64 never reached the flag); 101-109 s each. The constant Zoo rate ended
+#: at −104 and −182 on seeds 0-1. (Acrobot and MountainCar figures: ``rlcourse train dqn --env
+#: ENV --seed S``, final greedy mean over 20 held-out episodes, two runs side by side.)
 TUNED: dict[str, dict[str, Any]] = {
     "CartPole-v1": dict(steps=20_000, hidden=(256, 256), lr=2.5e-3, lr_end=2e-5, batch_size=64,
                         buffer_size=20_000, learning_starts=1_000, train_every=2,
