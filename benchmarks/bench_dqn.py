@@ -123,14 +123,15 @@ def run_sb3(seed: int, steps: int, eval_every: int, eval_episodes: int) -> dict[
 
 
 def _record(seed, steps, first, first_seconds, final_return, train_seconds, wall, evals):
+    solved_at_end = final_return >= THRESHOLD
     return {"seed": seed, "steps": steps, "first_solved_step": first,
             "first_solved_seconds": None if first_seconds is None else round(first_seconds, 2),
-            "final_mean_return": final_return, "solved_at_end": final_return >= THRESHOLD,
+            "final_mean_return": final_return, "solved_at_end": solved_at_end,
             "steps_per_second": round(steps / train_seconds, 1),
             "train_seconds": round(train_seconds, 2), "wall_seconds": round(wall, 2),
             # the goal: the training clock to an agent that is solved when training ends;
             # a run that ends unsolved never delivers one (None, counted as infinitely slow)
-            "stable_solve_seconds": round(train_seconds, 2) if final_return >= THRESHOLD else None,
+            "stable_solve_seconds": round(train_seconds, 2) if solved_at_end else None,
             "evals": [[s, round(v, 1)] for s, v in evals]}
 
 

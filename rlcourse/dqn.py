@@ -295,10 +295,11 @@ class DQNConfig:
 #: transitions every 2 env steps keeps the cost low. The network and batch are the RL Zoo's
 #: (256-256, 64). Over seeds 0-59, 45 of 60 end solved (>= 475 over 20 held-out episodes;
 #: ``benchmarks/bench_dqn.py --ours-only --seeds 0 ... 59``): 23 of 30 on seeds 0-29 and 22 of
-#: 30 on 30-59, a rate of ~0.75 per seed. The failures either never solve (on seed 4 the greedy
-#: cart drifts off the track edge after ~160 steps) or solve and end below 475. The same values with
-#: Adam's unfused kernel, whose float rounding differs, gave 27/30 and 21/30: the rounding
-#: redraws which seeds fail, not how many. The closing notes of issue 5 list the variants tried.
+#: 30 on 30-59, a rate of ~0.75 per seed. The failures either never solve (on seed 4 the
+#: greedy cart drifts off the track edge after ~160 steps) or solve and end below 475. The same
+#: values with Adam's unfused kernel, whose float rounding differs, gave 27/30 and 21/30: the
+#: rounding redraws which seeds fail, not how many. The closing notes of issue 5 list the
+#: variants tried.
 #: Acrobot-v1: RL Zoo-like values (256-256, lr 6.3e-4, batch 128, one update per env step in
 #: rounds of 4, target every 250 steps, ε to 0.1 over 12 %) on half the Zoo's budget. Seeds 0-4
 #: end at −83.9, −79.9, −84.1, −81.3, −82.4 (threshold −100); 88-98 s of training each.
