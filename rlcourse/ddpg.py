@@ -42,7 +42,7 @@ import torch.nn.functional as F
 
 from rlcourse.checkpoints import load_checkpoint, read_meta, save_checkpoint
 from rlcourse.envs import (HELDOUT_SEED, SOLVED_THRESHOLDS, VALIDATION_SEED, evaluate, make_env,
-                           require_action_space, seed_everything)
+                           require_action_space, seed_everything, torch_cpu_settings)
 from rlcourse.networks import Actor, Critic, soft_update
 from rlcourse.noise import make_noise
 from rlcourse.progress import progress_bar, show_eval
@@ -474,14 +474,12 @@ def train(env_id: str, config: DDPGConfig | None = None, *, seed: int = 0, steps
     steps = config.steps if steps is None else steps
     check_range("steps", steps, 1)
     env = make_env(env_id, **(env_kwargs or {}))
-    previous_threads = torch.get_num_threads()
     try:
         require_action_space(env, gym.spaces.Box, "DDPG", _NOT_BOX)
-        torch.set_num_threads(config.num_threads)
-        return _train_loop(env, env_id, config, seed, steps, episodes, progress, checkpoint_dir,
-                           resume_from, env_kwargs or {})
+        with torch_cpu_settings(config.num_threads):  # also flushes denormals: see its docstring
+            return _train_loop(env, env_id, config, seed, steps, episodes, progress,
+                               checkpoint_dir, resume_from, env_kwargs or {})
     finally:
-        torch.set_num_threads(previous_threads)
         env.close()
 
 

@@ -45,7 +45,7 @@ import torch.nn.functional as F
 
 from rlcourse.checkpoints import load_checkpoint, read_meta, save_checkpoint
 from rlcourse.envs import (HELDOUT_SEED, SOLVED_THRESHOLDS, VALIDATION_SEED, evaluate, make_env,
-                           require_action_space, seed_everything)
+                           require_action_space, seed_everything, torch_cpu_settings)
 from rlcourse.networks import QNetwork, hard_update, soft_update
 from rlcourse.progress import progress_bar, show_eval
 from rlcourse.replay import Batch, ReplayBuffer
@@ -473,15 +473,13 @@ def train(env_id: str, config: DQNConfig | None = None, *, seed: int = 0, steps:
     steps = config.steps if steps is None else steps
     check_range("steps", steps, 1)
     env = make_env(env_id, **(env_kwargs or {}))
-    previous_threads = torch.get_num_threads()
     try:
         require_action_space(env, gym.spaces.Discrete, "DQN",
                              "DDPG (`rlcourse train ddpg`), which learns a continuous action")
-        torch.set_num_threads(config.num_threads)
-        return _train_loop(env, env_id, config, seed, steps, episodes, progress, checkpoint_dir,
-                           resume_from, env_kwargs or {})
+        with torch_cpu_settings(config.num_threads):  # also flushes denormals: see its docstring
+            return _train_loop(env, env_id, config, seed, steps, episodes, progress,
+                               checkpoint_dir, resume_from, env_kwargs or {})
     finally:
-        torch.set_num_threads(previous_threads)
         env.close()
 
 

@@ -20,8 +20,9 @@ from __future__ import annotations
 import difflib
 import os
 import random
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -80,6 +81,32 @@ def seed_everything(seed: int) -> np.random.Generator:
     np.random.seed(seed)
     torch.manual_seed(seed)
     return np.random.default_rng(seed)
+
+
+@contextmanager
+def torch_cpu_settings(num_threads: int) -> Iterator[None]:
+    """Train with ``num_threads`` torch threads and denormal floats flushed to zero; restore after.
+
+    Why flush: Adam keeps running averages of each weight's gradient and squared gradient, decayed
+    by β₁ = 0.9 and β₂ = 0.999 every step. Where a gradient stays zero (a ReLU unit that never
+    fires), they shrink into the *denormal* floats below 1.2e-38 and stay there (0.9 times the
+    smallest denormal rounds back to it). x86 CPUs compute on denormals many times slower, and
+    every Adam step then pays for it: on this course's 2-core machine, CartPole DQN trained in
+    26 s without flushing and 17 s with it, to bit-identical weights (a denormal moves a weight by
+    less than float32 can show). The flag belongs to the calling thread; it is switched off again
+    afterwards (torch's default), and ``torch.set_flush_denormal`` is a no-op where unsupported.
+    """
+    import torch
+
+    previous_threads = torch.get_num_threads()
+    torch.set_num_threads(num_threads)
+    flushing = torch.set_flush_denormal(True)  # False on a CPU without the flag
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous_threads)
+        if flushing:
+            torch.set_flush_denormal(False)
 
 
 def make_env(env_id: str, *, seed: int | None = None, render_mode: str | None = None,

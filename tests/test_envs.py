@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from rlcourse.envs import (HELDOUT_SEED, UnknownEnvError, evaluate, make_env, random_policy,
-                           require_action_space, rollout, seed_everything)
+                           require_action_space, rollout, seed_everything, torch_cpu_settings)
 
 
 def test_seed_everything_reproduces_every_generator():
@@ -22,6 +22,34 @@ def test_seed_everything_reproduces_every_generator():
 def test_seed_everything_rejects_negative_seed():
     with pytest.raises(ValueError, match="non-negative"):
         seed_everything(-1)
+
+
+def _denormal_product() -> float:
+    # 1e-30 * 1e-10 = 1e-40 lies below float32's smallest normal number (1.2e-38)
+    return (torch.tensor([1e-30]) * torch.tensor([1e-10])).item()
+
+
+def test_torch_cpu_settings_flushes_denormals_and_restores_threads_and_flag():
+    threads = torch.get_num_threads()
+    assert _denormal_product() > 0  # torch's default: denormals kept
+    other = 1 if threads != 1 else 2
+    with torch_cpu_settings(other):
+        assert torch.get_num_threads() == other
+        flushed = _denormal_product()
+    assert torch.get_num_threads() == threads
+    assert _denormal_product() > 0, "the flush-to-zero flag leaked out of the training context"
+    if not torch.set_flush_denormal(False):  # a CPU without the flag: nothing was flushed
+        pytest.skip("this CPU cannot flush denormals")
+    assert flushed == 0.0
+
+
+def test_torch_cpu_settings_restores_even_when_training_raises():
+    threads = torch.get_num_threads()
+    with pytest.raises(KeyboardInterrupt):
+        with torch_cpu_settings(1 if threads != 1 else 2):
+            raise KeyboardInterrupt
+    assert torch.get_num_threads() == threads
+    assert _denormal_product() > 0
 
 
 def test_make_env_seed_makes_action_samples_reproducible():
