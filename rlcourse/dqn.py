@@ -299,8 +299,9 @@ class DQNConfig:
 #: failures either never solve (on seed 4 the greedy cart drifts off the track edge) or solve
 #: and end below 475. With the rate annealed to 2e-5, a target synced every 200 steps ended
 #: solved on 4 of seeds 0-29 (most plateau at 120-300). Float rounding alone (Adam's unfused
-#: kernel) redraws which seeds fail, not how many. The closing notes of issue 5 list the
-#: variants tried.
+#: kernel) redraws which seeds fail, not how many, and so does the CPU model: these figures
+#: come from one model; on another (Xeon model 207) seeds 0-29 gave 24 of 30. The closing notes
+#: of issue 5 list the variants tried.
 #: Acrobot-v1: RL Zoo-like values (256-256, lr 6.3e-4, batch 128, one update per env step in
 #: rounds of 4, target every 250 steps, ε to 0.1 over 12 %) on half the Zoo's budget. Seeds 0-4
 #: end at −83.9, −79.9, −84.1, −81.3, −82.4 (threshold −100); 88-98 s of training each.

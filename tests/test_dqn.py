@@ -371,8 +371,8 @@ def test_the_command_line_refuses_pendulum(tmp_path, capsys):
 @pytest.mark.learning
 def test_the_default_config_solves_cartpole_on_several_seeds():
     # The asks are sized to hold on any CPU. Float rounding differs between CPU models (their
-    # matrix kernels sum in different orders), so each model redraws which seeds fail: seed 0 ends
-    # solved on the machine that stored the notebooks and at 423 on another (Xeon model 207),
+    # matrix kernels sum in different orders), so each model redraws which seeds fail: seed 0 ended
+    # solved on the model of the earlier benchmarks and at 423 on another (Xeon model 207),
     # where seeds 0-2 end at [423, 9.8, 500] after first solving at [16k, 11k, 10k]. Per seed,
     # the defaults end solved with probability ~0.8-0.87 (TUNED) and solve at some evaluation
     # ~0.95; so: the median seed solves by 20k steps (2 of 3, ~0.99) and at least one final agent
