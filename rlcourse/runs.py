@@ -17,6 +17,7 @@ import dataclasses
 import json
 import math
 import platform
+import typing
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, TypeVar
@@ -46,8 +47,17 @@ def check_range(name: str, value: float, low: float | None = None, high: float |
         raise ValueError(f"{name} must be in {left}{lo}, {hi}{right}, got {value!r}")
 
 
-def _parse_value(text: str, current: Any, name: str) -> Any:
-    """Turn the text of ``--set key=value`` into the type of the field's current value."""
+def _parse_value(text: str, current: Any, name: str, hint: Any = None) -> Any:
+    """Turn the text of ``--set key=value`` into the type of the field's current value (or, for a
+    field that is None now, the type its annotation ``X | None`` names); ``none`` sets an
+    optional field to None."""
+    optional = hint is not None and type(None) in typing.get_args(hint)
+    if optional and text.strip().lower() == "none":
+        return None
+    if current is None and optional:
+        kind = next(arg for arg in typing.get_args(hint) if arg is not type(None))
+        if kind in (bool, int, float):
+            current = kind()  # parse as that type below
     try:
         if isinstance(current, bool):
             lowered = text.strip().lower()
@@ -84,6 +94,7 @@ def apply_overrides(config: C, overrides: list[str] | dict[str, Any] | None) -> 
     if not overrides:
         return config
     fields = {f.name for f in dataclasses.fields(config)}
+    hints = typing.get_type_hints(type(config))
     pairs: dict[str, Any] = {}
     items = overrides.items() if isinstance(overrides, dict) else (
         _split_pair(text) for text in overrides)
@@ -92,7 +103,8 @@ def apply_overrides(config: C, overrides: list[str] | dict[str, Any] | None) -> 
             raise ValueError(f"unknown hyperparameter {key!r} for {type(config).__name__}; "
                              f"valid keys: {', '.join(sorted(fields))}")
         current = getattr(config, key)
-        pairs[key] = _parse_value(value, current, key) if isinstance(value, str) else value
+        pairs[key] = (_parse_value(value, current, key, hints.get(key)) if isinstance(value, str)
+                      else value)
     return dataclasses.replace(config, **pairs)
 
 

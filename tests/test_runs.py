@@ -1,5 +1,7 @@
 """Tests of rlcourse.runs: overrides, range checks, metrics CSV, the interrupt flag."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 
 import pytest
@@ -23,6 +25,21 @@ def test_apply_overrides_parses_each_type():
     config = apply_overrides(ToyConfig(), ["lr=5e-4", "batch_size=64", "double=true", "hidden=32,16"])
     assert config == ToyConfig(lr=5e-4, batch_size=64, double=True, hidden=(32, 16))
     assert isinstance(config.batch_size, int) and isinstance(config.lr, float)
+
+
+@dataclass(frozen=True)
+class OptionalConfig:
+    stop_at: float | None = None
+    every: int | None = 5
+
+
+def test_apply_overrides_parses_an_optional_field_by_its_annotation():
+    config = apply_overrides(OptionalConfig(), ["stop_at=475"])
+    assert config.stop_at == 475.0 and isinstance(config.stop_at, float)
+    assert apply_overrides(config, ["stop_at=None", "every=none"]) == OptionalConfig(every=None)
+    assert apply_overrides(OptionalConfig(every=None), ["every=3"]).every == 3
+    with pytest.raises(ValueError, match="stop_at=high: expected a value of type float"):
+        apply_overrides(OptionalConfig(), ["stop_at=high"])
 
 
 def test_apply_overrides_accepts_a_dict_and_none():
