@@ -47,7 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--env", required=True, dest="env_id", help="gymnasium env id, e.g. CartPole-v1")
     train.add_argument("--seed", type=int, default=0)
     budget = train.add_mutually_exclusive_group()
-    budget.add_argument("--steps", type=int, help="env steps to train for (default: the tuned budget)")
+    budget.add_argument("--steps", type=int,
+                        help="env steps to train for at most (default: the tuned budget; DQN on "
+                             "CartPole stops earlier once solved)")
     budget.add_argument("--episodes", type=int, help="episodes to train for (default: the tuned budget)")
     train.add_argument("--out", type=Path, help="run directory (default: runs/ALGO-ENV-sSEED)")
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
