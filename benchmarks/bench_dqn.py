@@ -9,11 +9,18 @@ the same way, on the same seeds, in one process:
   (``rlcourse.envs.VALIDATION_SEED``, ``eval_episodes`` episodes; our config's values), whose time
   is *excluded* from the training clock of both (an SB3 callback pauses the clock);
 * "first solve" is the first periodic evaluation with mean return >= 475;
+* our defaults stop once solved (``DQNConfig.stop_at_return``): when a periodic evaluation
+  averages >= 490, more validation episodes follow up to ``stop_eval_episodes`` (20), and if all
+  of them average >= 490 the run ends there (that time is excluded too);
+* SB3 runs the Zoo's 50k steps (rows "SB3", the issue's comparison), and is also graded where
+  the same rule would have stopped it (rows "SB3+stop"): the first time the rule holds, the agent
+  of that moment plays the held-out episodes, clock paused, and training goes on unchanged
+  (greedy evaluation draws none of SB3's random numbers), so one run gives both;
 * "s to stable" is the training clock of a run whose final agent is solved (the issue's goal is
   3x faster to a solved and stable agent); a run that ends unsolved never gets there, and
   counts as infinitely slow in the medians, as an unsolved first solve does;
-* the final agent (never the best one) is evaluated greedily on 20 held-out episodes
-  (``rlcourse.envs.HELDOUT_SEED``);
+* the agent a run ends with (never a best one kept aside) is evaluated greedily on 20 held-out
+  episodes (``rlcourse.envs.HELDOUT_SEED``);
 * torch runs on one CPU thread for both (fastest for networks this small).
 
 Usage::
@@ -47,7 +54,8 @@ from typing import Any
 import torch
 
 from rlcourse import dqn
-from rlcourse.envs import HELDOUT_SEED, SOLVED_THRESHOLDS, VALIDATION_SEED, evaluate, make_env
+from rlcourse.envs import (HELDOUT_SEED, SOLVED_THRESHOLDS, VALIDATION_SEED, EvalResult, evaluate,
+                           make_env)
 from rlcourse.runs import apply_overrides, library_versions, write_json
 
 ENV_ID = "CartPole-v1"
@@ -76,7 +84,14 @@ def run_ours(seed: int, config: dqn.DQNConfig | None = None) -> dict[str, Any]:
                    [(s, v) for s, v in run.metrics.column("eval_mean_return")])
 
 
-def run_sb3(seed: int, steps: int, eval_every: int, eval_episodes: int) -> dict[str, Any]:
+def run_sb3(seed: int, steps: int, eval_every: int, eval_episodes: int,
+            stop_at_return: float | None = None,
+            stop_eval_episodes: int = 20) -> tuple[dict[str, Any], dict[str, Any]]:
+    """SB3 as the RL Zoo configures it (all ``steps``), and the same run as it would have ended had
+    our stop rule stopped it (``stop_at_return``, ``stop_eval_episodes``): the rule is checked at
+    each periodic evaluation and, the first time it holds, the agent of that moment is graded on
+    the held-out episodes with the clock paused; training then goes on, unchanged (greedy
+    evaluation draws none of SB3's random numbers), so one run gives both records."""
     from stable_baselines3 import DQN
     from stable_baselines3.common.callbacks import BaseCallback
 
@@ -93,6 +108,9 @@ def run_sb3(seed: int, steps: int, eval_every: int, eval_episodes: int) -> dict[
             self.clock: dict[int, float] = {}
             self.train_seconds = 0.0
             self.start = 0.0
+            self.wall_at_stop = 0.0
+            #: (step, training seconds, held-out return) where our stop rule would have stopped SB3
+            self.stop: tuple[int, float, float] | None = None
 
         def _on_training_start(self) -> None:
             self.start = time.perf_counter()
@@ -104,8 +122,21 @@ def run_sb3(seed: int, steps: int, eval_every: int, eval_episodes: int) -> dict[
                 result = evaluate(self.eval_env, greedy(self.model), episodes=eval_episodes,
                                   seed=VALIDATION_SEED)
                 self.evals.append((self.num_timesteps, result.mean_return))
+                if (self.stop is None and stop_at_return is not None
+                        and result.mean_return >= stop_at_return
+                        and self._validated(result) >= stop_at_return):
+                    held_out = evaluate(ENV_ID, greedy(self.model), episodes=FINAL_EPISODES,
+                                        seed=HELDOUT_SEED)
+                    self.stop = (self.num_timesteps, self.train_seconds, held_out.mean_return)
+                    self.wall_at_stop = time.perf_counter() - wall_start
                 self.start = time.perf_counter()
             return True
+
+        def _validated(self, periodic) -> float:
+            more = stop_eval_episodes - eval_episodes
+            extra = evaluate(self.eval_env, greedy(self.model), episodes=more,
+                             seed=VALIDATION_SEED + eval_episodes).returns if more else []
+            return EvalResult(periodic.returns + extra).mean_return
 
         def _on_training_end(self) -> None:
             self.train_seconds += time.perf_counter() - self.start
@@ -117,9 +148,16 @@ def run_sb3(seed: int, steps: int, eval_every: int, eval_episodes: int) -> dict[
     model.learn(total_timesteps=steps, callback=callback)
     wall = time.perf_counter() - wall_start
     first = next((s for s, v in callback.evals if v >= THRESHOLD), None)
+    first_seconds = callback.clock.get(first) if first else None
     final = evaluate(ENV_ID, greedy(model), episodes=FINAL_EPISODES, seed=HELDOUT_SEED)
-    return _record(seed, steps, first, callback.clock.get(first) if first else None,
-                   final.mean_return, callback.train_seconds, wall, callback.evals)
+    zoo = _record(seed, model.num_timesteps, first, first_seconds, final.mean_return,
+                  callback.train_seconds, wall, callback.evals)
+    if callback.stop is None:  # never stopped: the rule would have let it run to the end
+        return zoo, zoo
+    stop_step, stop_seconds, stop_return = callback.stop
+    stopped = _record(seed, stop_step, first, first_seconds, stop_return, stop_seconds,
+                      callback.wall_at_stop, [e for e in callback.evals if e[0] <= stop_step])
+    return zoo, stopped
 
 
 def _record(seed, steps, first, first_seconds, final_return, train_seconds, wall, evals):
@@ -149,6 +187,11 @@ COLUMNS = [("first_solved_step", "steps to solve", "{:>14}"),
            ("train_seconds", "train s", "{:>8}"),
            ("stable_solve_seconds", "s to stable", "{:>11}"),
            ("wall_seconds", "wall s", "{:>7}")]
+
+
+#: row labels: SB3 as the RL Zoo runs it (the issue's comparison), and the same SB3 runs graded
+#: where our stop rule would have stopped them (how much of our lead the rule alone makes)
+LABELS = {"ours": "ours", "sb3": "SB3", "sb3_stop": "SB3+stop"}
 
 
 def _row(label: str, record: dict[str, Any]) -> str:
@@ -182,7 +225,8 @@ def main(argv: list[str] | None = None) -> int:
         config = apply_overrides(dqn.default_config(ENV_ID), args.overrides)
     except ValueError as error:
         parser.error(str(error))  # names the bad key or value; exits 2 before any training
-    sides = ["ours"] if args.ours_only else ["ours", "sb3"]
+    sides = (["ours"] if args.ours_only else
+             ["ours", "sb3"] + (["sb3_stop"] if config.stop_at_return is not None else []))
     os.environ.setdefault("RLCOURSE_PROGRESS", "0")
     torch.set_num_threads(1)
     ours = "CLI defaults" + (f" with {', '.join(args.overrides)}" if args.overrides else "")
@@ -193,6 +237,11 @@ def main(argv: list[str] | None = None) -> int:
           f"validation episodes, EXCLUDED from the training clock; final return = mean of "
           f"{FINAL_EPISODES} held-out episodes of the final agent; 1 torch thread. "
           f"Load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs.")
+    if config.stop_at_return is not None:
+        print(f"Ours stops once {config.stop_eval_episodes} greedy validation episodes average "
+              f">= {config.stop_at_return:g} ({config.steps} steps are a cap)"
+              + ("" if args.ours_only else "; SB3 trains all its steps and is also graded where "
+                 "the same rule would have stopped it (SB3+stop)") + ".")
     results: dict[str, list[dict[str, Any]]] = {side: [] for side in sides}
     record = {"env_id": ENV_ID, "seeds": seeds, "threshold": THRESHOLD,
               "final_episodes": FINAL_EPISODES, "eval_every": config.eval_every,
@@ -207,8 +256,13 @@ def main(argv: list[str] | None = None) -> int:
         results["ours"].append(run_ours(seed, config))
         print(_row(f"ours  seed {seed}", results["ours"][-1]), flush=True)
         if not args.ours_only:
-            results["sb3"].append(run_sb3(seed, sb3_steps, config.eval_every, config.eval_episodes))
-            print(_row(f"SB3   seed {seed}", results["sb3"][-1]), flush=True)
+            zoo, stopped = run_sb3(seed, sb3_steps, config.eval_every, config.eval_episodes,
+                                   config.stop_at_return, config.stop_eval_episodes)
+            results["sb3"].append(zoo)
+            print(_row(f"SB3   seed {seed}", zoo), flush=True)
+            if "sb3_stop" in results:
+                results["sb3_stop"].append(stopped)
+                print(_row(f"SB3+stop {seed}", stopped), flush=True)
         write_json(out, record)  # partial results survive an interrupted run
 
     medians = {name: {key: _median(records, key) for key, _, _ in COLUMNS}
@@ -216,12 +270,11 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"{'median':<14}" + " ".join(fmt.format(title) for _, title, fmt in COLUMNS))
     for name in sides:
-        print(_row({"ours": "ours", "sb3": "SB3"}[name], medians[name]))
+        print(_row(LABELS[name], medians[name]))
     solved = {name: sum(r["solved_at_end"] for r in records) for name, records in results.items()}
     print()
     print(f"solved at the end (final return >= {THRESHOLD:g}): "
-          + ", ".join(f"{'ours' if name == 'ours' else 'SB3'} {solved[name]}/{len(seeds)}"
-                      for name in sides))
+          + ", ".join(f"{LABELS[name].strip()} {solved[name]}/{len(seeds)}" for name in sides))
     ratios = {}
     if not args.ours_only:
         ratios = {
@@ -237,6 +290,10 @@ def main(argv: list[str] | None = None) -> int:
             "env steps to first solve": _ratio(medians["sb3"]["first_solved_step"],
                                                medians["ours"]["first_solved_step"]),
         }
+        if "sb3_stop" in sides:
+            ratios["training seconds to a solved and stable agent, SB3 also stopped by our rule"] = \
+                _ratio(medians["sb3_stop"]["stable_solve_seconds"],
+                       medians["ours"]["stable_solve_seconds"])
         for what, text in ratios.items():
             print(f"ours vs SB3, {what}: {text}")
     first_solve, train_s = medians["ours"]["first_solved_step"], medians["ours"]["train_seconds"]
