@@ -54,8 +54,8 @@ from typing import Any
 import torch
 
 from rlcourse import dqn
-from rlcourse.envs import (HELDOUT_SEED, SOLVED_THRESHOLDS, VALIDATION_SEED, EvalResult, evaluate,
-                           make_env)
+from rlcourse.envs import (HELDOUT_SEED, SOLVED_THRESHOLDS, VALIDATION_SEED, evaluate,
+                           extend_evaluation, make_env)
 from rlcourse.runs import apply_overrides, library_versions, write_json
 
 ENV_ID = "CartPole-v1"
@@ -124,19 +124,15 @@ def run_sb3(seed: int, steps: int, eval_every: int, eval_episodes: int,
                 self.evals.append((self.num_timesteps, result.mean_return))
                 if (self.stop is None and stop_at_return is not None
                         and result.mean_return >= stop_at_return
-                        and self._validated(result) >= stop_at_return):
+                        and extend_evaluation(self.eval_env, greedy(self.model), result,
+                                              episodes=stop_eval_episodes).mean_return
+                        >= stop_at_return):
                     held_out = evaluate(ENV_ID, greedy(self.model), episodes=FINAL_EPISODES,
                                         seed=HELDOUT_SEED)
                     self.stop = (self.num_timesteps, self.train_seconds, held_out.mean_return)
                     self.wall_at_stop = time.perf_counter() - wall_start
                 self.start = time.perf_counter()
             return True
-
-        def _validated(self, periodic) -> float:
-            more = stop_eval_episodes - eval_episodes
-            extra = evaluate(self.eval_env, greedy(self.model), episodes=more,
-                             seed=VALIDATION_SEED + eval_episodes).returns if more else []
-            return EvalResult(periodic.returns + extra).mean_return
 
         def _on_training_end(self) -> None:
             self.train_seconds += time.perf_counter() - self.start

@@ -44,8 +44,9 @@ import torch
 import torch.nn.functional as F
 
 from rlcourse.checkpoints import load_checkpoint, read_meta, save_checkpoint
-from rlcourse.envs import (HELDOUT_SEED, SOLVED_THRESHOLDS, VALIDATION_SEED, EvalResult, evaluate,
-                           make_env, require_action_space, seed_everything, torch_cpu_settings)
+from rlcourse.envs import (HELDOUT_SEED, SOLVED_THRESHOLDS, VALIDATION_SEED, evaluate,
+                           extend_evaluation, make_env, require_action_space, seed_everything,
+                           torch_cpu_settings)
 from rlcourse.networks import QNetwork, hard_update, soft_update
 from rlcourse.progress import progress_bar, show_eval
 from rlcourse.replay import Batch, ReplayBuffer
@@ -608,10 +609,10 @@ def _train_loop(env: gym.Env, env_id: str, config: DQNConfig, seed: int, steps: 
                 metrics.log_eval(step, episode, result.mean_return)
                 show_eval(bar, result.mean_return)
                 if config.stop_at_return is not None and result.mean_return >= config.stop_at_return:
-                    run.solved_return = _validated_return(eval_env, agent, config, result)
-                    if run.solved_return < config.stop_at_return:
-                        run.solved_return = None
-                    else:
+                    validated = extend_evaluation(eval_env, agent.act, result,
+                                                  episodes=config.stop_eval_episodes).mean_return
+                    if validated >= config.stop_at_return:
+                        run.solved_return = validated
                         bar.set_description(f"DQN {env_id}: solved at step {step}, stopped")
                 last_good = copy.deepcopy(q_network.state_dict())
                 last_good_step = step
@@ -630,17 +631,6 @@ def _train_loop(env: gym.Env, env_id: str, config: DQNConfig, seed: int, steps: 
     if checkpoint_dir is not None:
         save(checkpoint_dir)
     return run
-
-
-def _validated_return(eval_env: gym.Env, agent: DQNAgent, config: DQNConfig,
-                      periodic: EvalResult) -> float:
-    """Mean greedy return over ``stop_eval_episodes`` validation episodes: the periodic
-    evaluation's ``eval_episodes`` (seeds from :data:`VALIDATION_SEED`) and the ones after them."""
-    more = config.stop_eval_episodes - config.eval_episodes
-    if more == 0:
-        return periodic.mean_return
-    extra = evaluate(eval_env, agent.act, episodes=more, seed=VALIDATION_SEED + config.eval_episodes)
-    return EvalResult(periodic.returns + extra.returns).mean_return
 
 
 # --- checkpoints and command-line hooks (rlcourse train dqn, rlcourse evaluate) -------------------

@@ -232,6 +232,17 @@ def evaluate(env: gym.Env | str, policy: Policy, *, episodes: int = 20, seed: in
     return EvalResult(returns)
 
 
+def extend_evaluation(env: gym.Env | str, policy: Policy, result: EvalResult, *, episodes: int,
+                      seed: int = VALIDATION_SEED) -> EvalResult:
+    """``result``, an :func:`evaluate` of ``policy`` from ``seed``, extended to ``episodes``
+    episodes: the same as evaluating them all, without playing the first ones again."""
+    more = episodes - len(result.returns)
+    if more <= 0:
+        return result
+    return EvalResult(list(result.returns)
+                      + evaluate(env, policy, episodes=more, seed=seed + len(result.returns)).returns)
+
+
 def random_policy(env: gym.Env) -> Policy:
     """A uniformly random policy drawing from the env's (seedable) action space."""
     return lambda obs: env.action_space.sample()

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from rlcourse.envs import (HELDOUT_SEED, UnknownEnvError, evaluate, make_env, random_policy,
-                           require_action_space, rollout, seed_everything, torch_cpu_settings)
+from rlcourse.envs import (HELDOUT_SEED, UnknownEnvError, evaluate, extend_evaluation, make_env,
+                           random_policy, require_action_space, rollout, seed_everything,
+                           torch_cpu_settings)
 
 
 def test_seed_everything_reproduces_every_generator():
@@ -110,6 +111,17 @@ def test_evaluate_is_deterministic_by_seed_and_accepts_an_id():
     assert first.returns == second.returns
     with pytest.raises(ValueError, match="episodes"):
         evaluate("CartPole-v1", lambda obs: 0, episodes=0)
+
+
+def test_an_extended_evaluation_equals_evaluating_all_its_episodes():
+    def policy(obs):  # pushes towards the lean: returns differ from seed to seed
+        return int(obs[2] > 0)
+
+    first = evaluate("CartPole-v1", policy, episodes=2, seed=10)
+    extended = extend_evaluation("CartPole-v1", policy, first, episodes=6, seed=10)
+    whole = evaluate("CartPole-v1", policy, episodes=6, seed=10)
+    assert extended.returns == whole.returns and len(set(whole.returns)) > 1
+    assert extend_evaluation("CartPole-v1", policy, first, episodes=2, seed=10) is first
 
 
 def test_random_policy_draws_from_the_seeded_action_space():
