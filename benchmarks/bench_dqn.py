@@ -25,7 +25,7 @@ the same way, on the same seeds, in one process:
 
 Usage::
 
-    python benchmarks/bench_dqn.py               # seeds 0-4, the full run (~8-10 minutes)
+    python benchmarks/bench_dqn.py               # seeds 0-4, the full run (~11 minutes on a Xeon model 207)
     python benchmarks/bench_dqn.py --quick       # seed 0, SB3 at 20k steps: a smoke check
     python benchmarks/bench_dqn.py --seeds 0 1 2
     python benchmarks/bench_dqn.py --ours-only --seeds 0 1 2 3 4 5 6 7 8 9 --set gamma=0.995

@@ -17,10 +17,9 @@ import dataclasses
 import json
 import math
 import platform
-import typing
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, TypeVar
+from typing import Any, Iterator, TypeVar, get_args, get_type_hints
 
 METRIC_COLUMNS = ("step", "episode", "episode_return", "eval_mean_return")
 
@@ -51,11 +50,11 @@ def _parse_value(text: str, current: Any, name: str, hint: Any = None) -> Any:
     """Turn the text of ``--set key=value`` into the type of the field's current value (or, for a
     field that is None now, the type its annotation ``X | None`` names); ``none`` sets an
     optional field to None."""
-    optional = hint is not None and type(None) in typing.get_args(hint)
+    optional = hint is not None and type(None) in get_args(hint)
     if optional and text.strip().lower() == "none":
         return None
     if current is None and optional:
-        kind = next(arg for arg in typing.get_args(hint) if arg is not type(None))
+        kind = next(arg for arg in get_args(hint) if arg is not type(None))
         if kind in (bool, int, float):
             current = kind()  # parse as that type below
     try:
@@ -94,7 +93,7 @@ def apply_overrides(config: C, overrides: list[str] | dict[str, Any] | None) -> 
     if not overrides:
         return config
     fields = {f.name for f in dataclasses.fields(config)}
-    hints = typing.get_type_hints(type(config))
+    hints = get_type_hints(type(config))
     pairs: dict[str, Any] = {}
     items = overrides.items() if isinstance(overrides, dict) else (
         _split_pair(text) for text in overrides)
