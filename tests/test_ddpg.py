@@ -247,9 +247,12 @@ def test_the_loop_logs_episodes_and_periodic_evaluations():
 
 @pytest.mark.parametrize("flag", [False, True])
 def test_only_the_bug_demonstration_stores_pendulums_time_limit_as_terminal(flag):
-    run = ddpg.train("Pendulum-v1", dataclasses.replace(SHORT, truncation_as_terminal=flag, eval_every=0))
-    assert run.buffer.truncated.sum() == 3  # three time limits
-    assert run.buffer.terminated.sum() == (3 if flag else 0)
+    buffer = ReplayBuffer(SHORT.buffer_size, (3,), (1,), np.float32, seed=0)
+    ddpg.train("Pendulum-v1", dataclasses.replace(SHORT, truncation_as_terminal=flag, eval_every=0),
+               replay_buffer=buffer)
+    assert len(buffer) == SHORT.steps  # every transition was stored in the buffer given
+    assert buffer.truncated.sum() == 3  # three time limits
+    assert buffer.terminated.sum() == (3 if flag else 0)
 
 
 def test_ou_noise_trains_too():
