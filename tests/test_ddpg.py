@@ -61,6 +61,19 @@ def test_critic_target_carries_no_gradient():
     assert not target.requires_grad
 
 
+def test_critic_loss_is_the_mean_squared_error_to_the_target():
+    # errors 1 - 0 = 1, 2 - 4 = -2, 0 - 0 = 0: squares 1, 4, 0, mean 5 / 3
+    loss = ddpg.critic_loss(torch.tensor([1.0, 2.0, 0.0]), torch.tensor([0.0, 4.0, 0.0]))
+    assert loss.shape == ()
+    assert loss.item() == pytest.approx(5 / 3)
+
+
+def test_critic_loss_rejects_a_column_prediction():
+    # (3, 1) against (3,) would broadcast to 9 errors: mse over (3, 3), silently wrong
+    with pytest.raises(ValueError, match=r"q_pred must have shape \(batch,\)"):
+        ddpg.critic_loss(torch.zeros(3, 1), torch.zeros(3))
+
+
 @pytest.mark.parametrize("bad", ["reward", "terminated"])
 def test_critic_target_rejects_a_batch_by_one_column(bad):
     reward, terminated = torch.ones(3), torch.zeros(3)
