@@ -111,3 +111,23 @@ def test_checks_catch_errors_paths_and_order():
     assert any("machine path" in p for p in tool.problems(nb))
     nb.cells[2].execution_count = 5
     assert execution_order_problems(nb)
+
+
+def test_every_chapter_links_the_glossary_and_the_glossary_names_real_code():
+    glossary = (ROOT / "notebooks" / "glossary.md").read_text()
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        first = nbformat.read(path, as_version=4).cells[0]
+        assert "](glossary.md)" in first.source, f"{path.name}: its first cell must link the glossary"
+    import rlcourse.ddpg, rlcourse.dqn, rlcourse.envs, rlcourse.networks, rlcourse.tabular  # noqa: E401
+
+    # every `name` in the "in the code" column that looks like a function or constant must exist,
+    # so a rename in the package cannot leave the glossary pointing at nothing
+    modules = [rlcourse.ddpg, rlcourse.dqn, rlcourse.envs, rlcourse.networks, rlcourse.tabular]
+    rows = [line.split("|") for line in glossary.splitlines() if line.startswith("| ") and "---" not in line]
+    names = {name for row in rows[1:] for name in re.findall(r"`([a-z_A-Z]+)`", row[4])}
+    plain_words = {"obs", "next_obs", "env", "terminated", "truncated", "reward", "episode_return",
+                   "gamma", "act", "q_table", "q_values", "td_error", "q_pred", "q_network",
+                   "target_q_network", "target_update_every", "tau", "max_grad_norm", "actor",
+                   "critic", "target_actor", "target_critic", "seed"}
+    missing = [name for name in names - plain_words if not any(hasattr(m, name) for m in modules)]
+    assert not missing, f"the glossary names code that does not exist: {missing}"
