@@ -4,6 +4,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# the test targets also install the optional extra `cluster` (Ray, ~80 MB) so the Ray path of
+# `rlcourse train --seeds` is tested; `make lab` does not download it
+CLUSTER_STAMP := $(VENV)/.installed-cluster
 # pygame's SDL wants a display it does not need for rgb_array frames
 export SDL_VIDEODRIVER := dummy
 # pytest's -n: two workers on a two-core laptop; nbval keeps each notebook on one worker
@@ -20,6 +23,10 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 	@echo "Set-up done: $(VENV) holds the pinned stack. Check it with: $(BIN)/rlcourse doctor"
+
+$(CLUSTER_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,cluster]'
+	@touch $(CLUSTER_STAMP)
 
 # Jupyter refuses to start as root unless told to: containers and cloud machines often run as root
 LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
@@ -44,12 +51,12 @@ browser:
 # the folders of notebooks nbval runs (those that exist: a fresh checkout always has notebooks/)
 NOTEBOOK_DIRS := $(wildcard notebooks exercises)
 
-test: setup browser
+test: setup $(CLUSTER_STAMP) browser
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests $(NOTEBOOK_DIRS) \
 	    --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	    --nbval-cell-timeout 600
 
-test-unit: setup
+test-unit: setup $(CLUSTER_STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests -m "not learning"
 
 test-learning: setup
@@ -70,7 +77,7 @@ exercises: setup
 
 lock:
 	rm -rf /tmp/rlcourse-lock && $(PYTHON) -m venv /tmp/rlcourse-lock
-	/tmp/rlcourse-lock/bin/pip install --quiet -e '.[dev]'
+	/tmp/rlcourse-lock/bin/pip install --quiet -e '.[dev,cluster]'
 	/tmp/rlcourse-lock/bin/pip freeze --exclude-editable | sed 's/+cpu$$//' > constraints.txt.new
 	mv constraints.txt.new constraints.txt
 
