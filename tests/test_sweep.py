@@ -23,8 +23,8 @@ import torch
 from rlcourse import dqn
 from rlcourse.cli import ALGORITHMS, main
 from rlcourse.runs import read_json
-from rlcourse.sweep import (RunResult, _setting_summary, parse_seeds, split_values, summary_table,
-                            train_seeds)
+from rlcourse.sweep import (RAY_ADDRESS_ENV, RunResult, _setting_summary, parse_seeds,
+                            split_values, summary_table, train_seeds)
 
 #: DQN on CartPole, small: updates start at step 100 and run to 400; evaluations every 200 steps
 TINY_DQN = {"learning_starts": "100", "eval_every": "200", "eval_episodes": "2",
@@ -32,6 +32,12 @@ TINY_DQN = {"learning_starts": "100", "eval_every": "200", "eval_episodes": "2",
 RAY_MISSING = importlib.util.find_spec("ray") is None
 TINY_DDPG = {"learning_starts": "100", "eval_every": "200", "eval_episodes": "1",
              "final_eval_episodes": "1"}
+
+
+@pytest.fixture(autouse=True)
+def no_ray_from_the_environment(monkeypatch):
+    """Local sweeps stay local even where a developer's shell points sweeps at a cluster."""
+    monkeypatch.delenv(RAY_ADDRESS_ENV, raising=False)
 
 
 def run_files(run_dir: Path) -> dict[str, bytes]:
