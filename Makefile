@@ -16,16 +16,35 @@ JOBS ?= 2
 
 setup: $(STAMP)
 
+# torch: the pin fixes a version, not a build. On Linux, PyPI's torch wheel is a CUDA build that
+# pulls several GB of NVIDIA libraries; the course runs on the CPU, so set-up takes PyTorch's
+# CPU-only wheel (about 190 MB) from PyTorch's own index. A torch wheel already on this machine
+# (pip's find-links) is taken first, with no network. `make setup TORCH_INDEX=` (empty) takes
+# PyPI's default build instead (CUDA on Linux, for a learner with an NVIDIA GPU). On macOS, PyPI's
+# wheel is the CPU/Apple-GPU build and no other index is needed.
+TORCH_INDEX ?= $(if $(filter Linux,$(shell uname -s)),https://download.pytorch.org/whl/cpu)
+TORCH_PIN := $(shell grep '^torch==' constraints.txt)
+# --no-compile: the interpreter compiles what it imports on first use; pip compiling all of
+# torch and JupyterLab up front costs tens of seconds of set-up
+PIP_INSTALL = $(1)/python -m pip install --quiet --no-compile
+# $(call INSTALL_TORCH,BIN): the pinned torch into the environment whose bin/ is BIN
+INSTALL_TORCH = { { $(call PIP_INSTALL,$(1)) --no-index --no-deps '$(TORCH_PIN)' 2>/dev/null && \
+	    echo "$(TORCH_PIN): a wheel on this machine"; } || \
+	  { echo "$(TORCH_PIN) from $(or $(TORCH_INDEX),PyPI)" && \
+	    $(call PIP_INSTALL,$(1)) --no-deps $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) '$(TORCH_PIN)'; }; }
+
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; print(f"Python {v[0]}.{v[1]}") ; \
 	    sys.exit(0 if v >= (3, 11) else "rlcourse needs Python 3.11 or newer: make PYTHON=/path/to/python3.11")'
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@start=$$(date +%s); \
+	$(PYTHON) -m venv $(VENV) && $(call INSTALL_TORCH,$(BIN)) && \
+	$(call PIP_INSTALL,$(BIN)) -c constraints.txt -e '.[dev]' && \
+	echo $$(( $$(date +%s) - start )) > $(VENV)/.setup-seconds
 	@touch $(STAMP)
 	@echo "Set-up done: $(VENV) holds the pinned stack. Check it with: $(BIN)/rlcourse doctor"
 
 $(CLUSTER_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,cluster]'
+	$(call PIP_INSTALL,$(BIN)) -c constraints.txt -e '.[dev,cluster]'
 	@touch $(CLUSTER_STAMP)
 
 # Jupyter refuses to start as root unless told to: containers and cloud machines often run as root
@@ -51,10 +70,13 @@ browser:
 # the folders of notebooks nbval runs (those that exist: a fresh checkout always has notebooks/)
 NOTEBOOK_DIRS := $(wildcard notebooks exercises)
 
+# when this make started, before the set-up: tools/run_suite.py reports what the set-up cost
+MAKE_STARTED := $(shell date +%s)
+
+# Two passes (tools/run_suite.py): everything on this CPU's kernels, then the notebooks and the
+# learning tests again on generic CPU kernels, which round floats the way another CPU model does
 test: setup $(CLUSTER_STAMP) browser
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests $(NOTEBOOK_DIRS) \
-	    --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
-	    --nbval-cell-timeout 600
+	$(BIN)/python tools/run_suite.py --jobs $(JOBS) --since $(MAKE_STARTED)
 
 test-unit: setup $(CLUSTER_STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests -m "not learning"
@@ -77,7 +99,8 @@ exercises: setup
 
 lock:
 	rm -rf /tmp/rlcourse-lock && $(PYTHON) -m venv /tmp/rlcourse-lock
-	/tmp/rlcourse-lock/bin/pip install --quiet -e '.[dev,cluster]'
+	$(call INSTALL_TORCH,/tmp/rlcourse-lock/bin)
+	$(call PIP_INSTALL,/tmp/rlcourse-lock/bin) -e '.[dev,cluster]'
 	/tmp/rlcourse-lock/bin/pip freeze --exclude-editable | sed 's/+cpu$$//' > constraints.txt.new
 	mv constraints.txt.new constraints.txt
 

@@ -11,8 +11,11 @@ module              what it holds                                          chapt
 ``replay``          the replay buffer (terminated and truncated apart)     04
 ``dqn``             DQN: config, TD target, the update, training           03, 04
 ``noise``           Gaussian and Ornstein–Uhlenbeck exploration noise      06
-``ddpg``            DDPG: actor, critic, the update, training              05, 06
-``runs``            run directories, metrics, overrides, interrupts        all
+``ddpg``            DDPG: critic and actor losses, the update, training    05, 06
+``runs``            metrics, config and eval records, overrides, Ctrl-C    all
+``training``        the loop machinery every algorithm shares: clocks,     all
+                    evaluations, the stop rule, checkpoints, run folders
+``sweep``           many seeds x settings at once: worker processes, Ray   all
 ``checkpoints``     weights as safetensors, metadata as JSON               04, 06
 ``plotting``        learning curves, Q-table maps, critic surfaces         all
 ``rendering``       episodes as inline videos, headless                    00, 04, 06

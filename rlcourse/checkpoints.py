@@ -62,6 +62,12 @@ def save_checkpoint(path: str | Path, modules: dict[str, torch.nn.Module | torch
     return path
 
 
+def model_dir(path: str | Path) -> Path:
+    """The checkpoint of a run directory (its ``model/``), or ``path`` itself if it has none."""
+    path = Path(path)
+    return path / "model" if (path / "model").is_dir() else path
+
+
 def read_meta(path: str | Path) -> dict[str, Any]:
     """The JSON metadata of a checkpoint, after checking that it is one of ours."""
     path = Path(path)

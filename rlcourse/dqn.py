@@ -33,7 +33,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import math
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, NamedTuple
@@ -43,26 +42,15 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from rlcourse.checkpoints import load_checkpoint, read_meta, save_checkpoint
-from rlcourse.envs import (HELDOUT_SEED, SOLVED_THRESHOLDS, VALIDATION_SEED, evaluate,
-                           extend_evaluation, make_env, require_action_space, seed_everything,
-                           torch_cpu_settings)
-from rlcourse.networks import QNetwork, hard_update, soft_update
-from rlcourse.progress import progress_bar, show_eval
-from rlcourse.replay import Batch, ReplayBuffer
-from rlcourse.runs import (Metrics, NonFiniteLossError, apply_overrides, check_range,
-                           config_record, eval_record, interruptible, write_json)
-from rlcourse.tabular import linear_schedule
+from rlcourse.checkpoints import load_checkpoint, model_dir, read_meta, save_checkpoint
+from rlcourse.envs import make_env, require_action_space, seed_everything, torch_cpu_settings
+from rlcourse.networks import NumpyForward, QNetwork, hard_update, select_device, soft_update
+from rlcourse.replay import Batch, ReplayBuffer, check_batch_shape
+# NonFiniteLossError: what train raises (through loop.diverged), so callers can catch it from here
+from rlcourse.runs import Metrics, NonFiniteLossError, apply_overrides, check_range
+from rlcourse.training import Run, TrainingLoop, linear_schedule, resume_from_checkpoint, write_run
 
 # --- the lines the notebook writes inline first ---------------------------------------------------
-
-
-def _check_batch(name: str, tensor: torch.Tensor, batch_size: int) -> None:
-    if tensor.shape != (batch_size,):
-        raise ValueError(
-            f"{name} must have shape (batch,) = ({batch_size},), got {tuple(tensor.shape)}: a "
-            "(batch, 1) column against a (batch,) row broadcasts to (batch, batch) and silently "
-            "trains on the wrong targets; squeeze it (tensor.squeeze(1)) or index it first")
 
 
 def td_target(reward: torch.Tensor, next_q_values: torch.Tensor, terminated: torch.Tensor,
@@ -84,8 +72,8 @@ def td_target(reward: torch.Tensor, next_q_values: torch.Tensor, terminated: tor
             or ``terminated``, which would broadcast to ``(batch, batch)``.
     """
     batch_size = reward.shape[0] if reward.ndim else 0
-    _check_batch("reward", reward, batch_size)
-    _check_batch("terminated", terminated, batch_size)
+    check_batch_shape("reward", reward, batch_size)
+    check_batch_shape("terminated", terminated, batch_size)
     if next_q_values.ndim != 2 or next_q_values.shape[0] != batch_size:
         raise ValueError(f"next_q_values must have shape (batch, n_actions) = ({batch_size}, n), "
                          f"got {tuple(next_q_values.shape)}")
@@ -133,8 +121,8 @@ def dqn_loss(q_values: torch.Tensor, action: torch.Tensor, td_target: torch.Tens
         A scalar tensor.
     """
     batch_size = q_values.shape[0]
-    _check_batch("action", action, batch_size)
-    _check_batch("td_target", td_target, batch_size)
+    check_batch_shape("action", action, batch_size)
+    check_batch_shape("td_target", td_target, batch_size)
     q_pred = q_values.gather(1, action.unsqueeze(1)).squeeze(1)  # (batch,)
     return F.smooth_l1_loss(q_pred, td_target)
 
@@ -203,7 +191,7 @@ def dqn_update(q_network: torch.nn.Module, target_q_network: torch.nn.Module,
 class DQNConfig:
     """Hyperparameters of DQN (validated when built; a bad value raises ``ValueError`` naming it).
 
-    ε follows :func:`~rlcourse.tabular.linear_schedule` from ``epsilon_start`` to ``epsilon_end``
+    ε follows :func:`~rlcourse.training.linear_schedule` from ``epsilon_start`` to ``epsilon_end``
     over the first ``epsilon_decay_fraction`` of the budget; the learning rate moves linearly from
     ``lr`` to ``lr_end`` over the whole budget.
     """
@@ -300,37 +288,14 @@ class DQNConfig:
 
 
 #: Tuned defaults per env: overrides of :class:`DQNConfig` (``rlcourse train dqn`` uses them).
+#: How each was found, over which seeds, and what it measured: ``benchmarks/results/TUNING.md``.
 #:
-#: CartPole-v1: train until solved. Every 1,000 steps the greedy policy plays 5 validation
-#: episodes; when they average >= 490, 15 more follow, and if all 20 average >= 490 the run stops
-#: there (``stop_at_return``), before DQN can fall back from its best; 50k steps is only the cap.
-#: 490 rather than the solved threshold 475 is a margin: held-out episodes are other draws of
-#: the same policy (with 475, 60 of 60 runs were solved on held-out episodes, the lowest at 476;
-#: with 490, seed 21 went on from 16k to 20k steps, ending at 495 instead of 483).
-#: The learning rate anneals linearly from 2.5e-3 to 2e-4 over the cap, so it is still large
-#: while the agent learns (~1.8e-3 at 14k steps); ε reaches 0.05 after 2,000 steps. Double DQN, a
-#: target network synced every 100 env steps (50 gradient steps) and gradient clipping keep the
-#: targets from running away; one update of 64 transitions every 2 env steps keeps the cost low.
-#: The network and batch are the RL Zoo's (256-256, 64). On a Xeon model 207, with
-#: ``benchmarks/bench_dqn.py --ours-only --seeds ...`` (two runs side by side), every run ended
-#: solved (>= 475 over 20 held-out episodes, which training never saw): 30 of 30 on seeds 0-29
-#: with the stop at 490 (median stop at 13k steps, 13.9 s of training), and 60 of 60 on seeds
-#: 0-59 with the stop at 475 (stops at 7k-25k steps, median 13k, 14.1 s).
-#: Without the stop rule, the same rates over a 20k budget ended solved on 24 of 30 seeds there
-#: (52 of 60 on the model of the earlier benchmarks): three seeds in 30 never solved (seed 4's
-#: greedy cart drifted off the track edge) and the rest solved, then fell back below 475. With
-#: the stop rule on that 20k schedule, 27 of 30: every run that stopped was solved on held-out
-#: episodes; the three that never solved stayed unsolved, which the longer, slower annealing
-#: cured. Float rounding, including the CPU model's, redraws which seeds fail, not how many. The
-#: closing notes of issue 5 list the variants tried.
-#: Acrobot-v1: RL Zoo-like values (256-256, lr 6.3e-4, batch 128, one update per env step in
-#: rounds of 4, target every 250 steps, ε to 0.1 over 12 %) on half the Zoo's budget. Seeds 0-4
-#: end at −83.9, −79.9, −84.1, −81.3, −82.4 (threshold −100); 88-98 s of training each.
-#: MountainCar-v0: the RL Zoo's values (256-256, γ 0.98, one round of 8 updates every 16 steps)
-#: with the rate annealed 4e-3 → 4e-4. Seeds 0-4 end at −105.3, −103.6, −108.1, −101.0, −100.3
-#: (threshold −110; 64-64 never reached the flag); 101-109 s each. The constant Zoo rate ended
-#: at −104 and −182 on seeds 0-1. (Acrobot and MountainCar figures: ``rlcourse train dqn --env
-#: ENV --seed S``, final greedy mean over 20 held-out episodes, two runs side by side.)
+#: CartPole-v1 trains until solved: when 5 greedy validation episodes average >= 490, 15 more
+#: follow, and if all 20 still do, the run stops there (``stop_at_return``), before DQN can fall
+#: back from its best; 490 rather than the threshold 475 is a margin for the held-out episodes.
+#: 50k steps is only the cap, and the learning rate anneals over it, so it is still large while
+#: the agent learns. Acrobot-v1 and MountainCar-v0 take RL Zoo-like values (MountainCar with an
+#: annealed rate: the Zoo's constant one failed on one seed in two).
 TUNED: dict[str, dict[str, Any]] = {
     "CartPole-v1": dict(steps=50_000, hidden=(256, 256), lr=2.5e-3, lr_end=2e-4, batch_size=64,
                         buffer_size=20_000, learning_starts=1_000, train_every=2,
@@ -365,9 +330,7 @@ class DQNAgent:
     def __init__(self, q_network: QNetwork, device: str | torch.device = "cpu") -> None:
         self.q_network = q_network
         self.device = torch.device(device)
-        self._layers: list[tuple[np.ndarray, np.ndarray]] = []
-        self._layers_key: tuple[int, int] = (0, 0)
-        self._first_linear: torch.nn.Linear | None = None
+        self._numpy_forward = NumpyForward()
 
     @torch.no_grad()
     def q_values(self, obs: Any) -> np.ndarray:
@@ -378,37 +341,16 @@ class DQNAgent:
     def act(self, obs: Any) -> int:
         """The greedy action argmax_a Q(s, a; θ) for one observation (ties: the lowest index).
 
-        On the CPU this runs the MLP in numpy on *views* of the network's parameters (they share
-        memory, so every optimiser step is seen at once): for one observation a torch forward
-        costs ~10× more in call overhead than the arithmetic, and acting happens every env step.
+        On the CPU the network runs in numpy (:class:`~rlcourse.networks.NumpyForward`): acting
+        happens every env step, and for one observation torch's call overhead dominates.
         """
-        layers = self._numpy_layers()
-        if not layers:
+        net = self.q_network.net if isinstance(self.q_network, QNetwork) else None
+        q_values = self._numpy_forward(net, obs)  # (n_actions,), or None: not a CPU MLP
+        if q_values is None:
             with torch.no_grad():
                 obs_tensor = torch.as_tensor(obs, dtype=torch.float32, device=self.device)
                 return int(self.q_network(obs_tensor).argmax())
-        x = np.asarray(obs, dtype=np.float32)  # (obs_dim,)
-        for weight, bias in layers[:-1]:
-            x = np.maximum(weight @ x + bias, 0.0)  # Linear then ReLU
-        weight, bias = layers[-1]
-        return int((weight @ x + bias).argmax())  # (n_actions,) -> index
-
-    def _numpy_layers(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """``(weight, bias)`` numpy views of a CPU ReLU MLP's layers; empty if not applicable."""
-        # called every env step: check staleness cheaply (walking the modules cost ~5 % of training)
-        first = self._first_linear
-        key = (id(getattr(self.q_network, "net", None)),
-               first.weight.data_ptr() if first is not None else -1)
-        if key != self._layers_key:  # first call, or parameters replaced or moved: rebuild
-            linears = [m for m in self.q_network.modules() if isinstance(m, torch.nn.Linear)]
-            self._first_linear = linears[0] if linears else None
-            self._layers_key = (key[0], linears[0].weight.data_ptr() if linears else -1)
-            plain_mlp = (isinstance(self.q_network, QNetwork) and self.device.type == "cpu"
-                         and all(isinstance(m, (torch.nn.Linear, torch.nn.ReLU))
-                                 for m in self.q_network.net))
-            self._layers = ([(m.weight.detach().numpy(), m.bias.detach().numpy()) for m in linears]
-                            if plain_mlp else [])
-        return self._layers
+        return int(q_values.argmax())
 
     __call__ = act
 
@@ -422,7 +364,7 @@ class DQNAgent:
     @classmethod
     def load(cls, path: str | Path, device: str | torch.device = "cpu") -> "DQNAgent":
         """Rebuild an agent from a checkpoint written by :meth:`save` (or a run directory)."""
-        path = _model_dir(path)
+        path = model_dir(path)
         meta = read_meta(path)
         q_network = QNetwork(meta["obs_dim"], meta["n_actions"], tuple(meta["hidden"])).to(device)
         load_checkpoint(path, {"q_network": q_network}, map_location=device)
@@ -430,41 +372,25 @@ class DQNAgent:
         return cls(q_network, device)
 
 
-def _model_dir(path: str | Path) -> Path:
-    path = Path(path)
-    return path / "model" if (path / "model").is_dir() else path
-
-
 # --- training --------------------------------------------------------------------------------------
 
 
-@dataclass
-class DQNRun:
-    """What :func:`train` returns."""
+@dataclass(kw_only=True)
+class DQNRun(Run):
+    """What :func:`train` returns: a :class:`~rlcourse.training.Run` with the target network."""
 
-    agent: DQNAgent
-    metrics: Metrics
+    #: θ⁻ at the end of training (``agent.q_network`` itself without a target network)
     target_q_network: torch.nn.Module
-    config: DQNConfig
-    interrupted: bool = False
-    steps: int = 0
-    episodes: int = 0
-    #: wall seconds spent training, periodic evaluations excluded
-    train_seconds: float = 0.0
-    #: wall seconds spent in periodic evaluations
-    eval_seconds: float = 0.0
-    #: ``step -> train_seconds`` at each periodic evaluation (kept out of ``metrics.csv``, whose
-    #: bytes must not depend on the machine's speed)
-    eval_clock: dict[int, float] = dataclasses.field(default_factory=dict)
-    #: mean return over ``stop_eval_episodes`` validation episodes that ended the run early
-    #: (``config.stop_at_return``); None when the run went on to its budget
-    solved_return: float | None = None
+
+
+_USE_DDPG = "DDPG (`rlcourse train ddpg`), which learns a continuous action"
 
 
 def train(env_id: str, config: DQNConfig | None = None, *, seed: int = 0, steps: int | None = None,
           episodes: int | None = None, progress: bool = False,
           checkpoint_dir: str | Path | None = None, resume_from: str | Path | None = None,
-          env_kwargs: dict[str, Any] | None = None) -> DQNRun:
+          env_kwargs: dict[str, Any] | None = None,
+          replay_buffer: ReplayBuffer | None = None) -> DQNRun:
     """Train DQN on a gymnasium env with Discrete actions, top to bottom.
 
     Each env step: act ε-greedily, store the transition (``terminated`` and ``truncated`` apart),
@@ -476,7 +402,8 @@ def train(env_id: str, config: DQNConfig | None = None, *, seed: int = 0, steps:
     run ends at the first evaluation whose greedy validation episodes, extended to
     ``stop_eval_episodes``, average at least that: the agent returned is the one validated
     (``solved_return``). Ctrl-C (or the notebook's stop button) returns what was learned so far
-    with ``interrupted=True``.
+    with ``interrupted=True``. The bookkeeping (clocks, evaluations, checkpoints, the last good
+    weights) is :class:`~rlcourse.training.TrainingLoop`'s.
 
     Args:
         env_id: a gymnasium id with a Discrete action space (CartPole-v1, Acrobot-v1, ...).
@@ -492,145 +419,97 @@ def train(env_id: str, config: DQNConfig | None = None, *, seed: int = 0, steps:
             are loaded and training continues from its step up to ``steps``. The replay buffer is
             not saved, so it refills (``learning_starts`` steps) before updates resume.
         env_kwargs: passed to ``gymnasium.make``.
+        replay_buffer: store every transition in this buffer (and sample from it) instead of a
+            new one of ``buffer_size``, to inspect what was stored; with ``use_replay=False``
+            its capacity must be 1 (the latest transition).
 
     Raises:
-        ValueError: an env whose actions are not Discrete (use DDPG).
+        ValueError: an env whose actions are not Discrete (use DDPG), or a ``replay_buffer``
+            that does not fit the env.
         NonFiniteLossError: the loss became NaN or infinite.
     """
     config = default_config(env_id) if config is None else config
     steps = config.steps if steps is None else steps
     check_range("steps", steps, 1)
-    env = make_env(env_id, **(env_kwargs or {}))
-    try:
-        require_action_space(env, gym.spaces.Discrete, "DQN",
-                             "DDPG (`rlcourse train ddpg`), which learns a continuous action")
-        with torch_cpu_settings(config.num_threads):  # also flushes denormals: see its docstring
-            return _train_loop(env, env_id, config, seed, steps, episodes, progress,
-                               checkpoint_dir, resume_from, env_kwargs or {})
-    finally:
-        env.close()
+    with make_env(env_id, **(env_kwargs or {})) as env, torch_cpu_settings(config.num_threads):
+        require_action_space(env, gym.spaces.Discrete, "DQN", _USE_DDPG)
+        if replay_buffer is not None:
+            replay_buffer.require_shapes(env.observation_space.shape)
+            if not config.use_replay and replay_buffer.capacity != 1:
+                raise ValueError("use_replay=False trains on the latest transition only: pass a "
+                                 "replay_buffer of capacity 1, or none")
+        rng = seed_everything(seed)  # also seeds torch, so the network's initial weights
+        device = select_device(config.device)
+        n_actions = int(env.action_space.n)
+        q_network = QNetwork(int(np.prod(env.observation_space.shape)), n_actions,
+                             config.hidden).to(device)
+        start_step, start_episode = resume_from_checkpoint(resume_from, {"q_network": q_network},
+                                                           device)
+        target_q_network = copy.deepcopy(q_network) if config.use_target_network else q_network
+        # fused: the whole Adam step in one compiled kernel instead of a dozen tensor operations per
+        # parameter; the same update up to float rounding (tested), faster on a CPU (TUNING.md)
+        optimizer = torch.optim.Adam(q_network.parameters(), lr=config.lr, fused=True)
+        agent = DQNAgent(q_network, device)
+        # without replay the buffer holds one transition: the latest
+        buffer = replay_buffer if replay_buffer is not None else ReplayBuffer(
+            config.buffer_size if config.use_replay else 1, env.observation_space.shape,
+            seed=seed, device=device)
+        batch_size = config.batch_size if config.use_replay else 1
+        run = DQNRun(agent, Metrics(), config, target_q_network=target_q_network,
+                     steps=start_step, episodes=start_episode)
+        epsilon_decay = round(config.epsilon_decay_fraction * steps)
+        learning_starts = start_step + config.learning_starts  # a resumed run refills its buffer
+        last_target_step = start_step
+        obs, _ = env.reset(seed=seed + start_episode)
+        env.action_space.seed(seed)
+        episode_return, update = 0.0, UpdateInfo(math.nan, math.nan)
+        with TrainingLoop(run, algo="DQN", env_id=env_id, seed=seed, steps=steps,
+                          episodes=episodes, networks={"q_network": q_network},
+                          eval_every=config.eval_every, eval_episodes=config.eval_episodes,
+                          stop_at_return=config.stop_at_return,
+                          stop_eval_episodes=config.stop_eval_episodes,
+                          checkpoint_dir=checkpoint_dir, progress=progress,
+                          env_kwargs=env_kwargs) as loop:
+            for step in loop.steps():
+                # ε-greedy behaviour policy; ε has decayed over the steps before this one
+                epsilon = linear_schedule(config.epsilon_start, config.epsilon_end, epsilon_decay,
+                                          step - 1)
+                if rng.random() < epsilon:
+                    action = int(rng.random() * n_actions)
+                else:
+                    action = agent.act(obs)
+                next_obs, reward, terminated, truncated, _ = env.step(action)
+                episode_return += float(reward)
+                buffer.add(obs, action, reward, next_obs, terminated, truncated)
+                obs = next_obs
 
+                if step >= learning_starts and step % config.train_every == 0:
+                    for group in optimizer.param_groups:
+                        group["lr"] = linear_schedule(config.lr, config.lr_end, steps, step)
+                    # θ⁻ is updated after the last gradient step of the round in which C more env
+                    # steps have passed (with train_every = 1 and C = 500: at step 500, 1000, ...)
+                    target_due = step - last_target_step >= config.target_update_every
+                    for g in range(config.gradient_steps):
+                        update = dqn_update(
+                            q_network, target_q_network, optimizer, buffer.sample(batch_size),
+                            gamma=config.gamma, double_dqn=config.double_dqn,
+                            max_grad_norm=config.max_grad_norm,
+                            update_target=target_due and g == config.gradient_steps - 1,
+                            tau=config.tau)
+                    if target_due:
+                        last_target_step = step
+                    if not math.isfinite(update.loss):
+                        raise loop.diverged(f"the loss became {update.loss}",
+                                            advice=f"the Q-values diverged; try a smaller lr "
+                                                   f"than {config.lr:g} or a smaller max_grad_norm")
 
-def _train_loop(env: gym.Env, env_id: str, config: DQNConfig, seed: int, steps: int,
-                episodes: int | None, progress: bool, checkpoint_dir: str | Path | None,
-                resume_from: str | Path | None, env_kwargs: dict[str, Any]) -> DQNRun:
-    rng = seed_everything(seed)  # also seeds torch, so the network's initial weights
-    device = torch.device("cuda" if config.device == "auto" and torch.cuda.is_available()
-                          else "cpu" if config.device == "auto" else config.device)
-    obs_dim = int(np.prod(env.observation_space.shape))
-    n_actions = int(env.action_space.n)
-
-    q_network = QNetwork(obs_dim, n_actions, config.hidden).to(device)
-    target_q_network = copy.deepcopy(q_network) if config.use_target_network else q_network
-    step, episode = 0, 0
-    if resume_from is not None:
-        meta = load_checkpoint(_model_dir(resume_from), {"q_network": q_network}, device)
-        step, episode = int(meta.get("step", 0)), int(meta.get("episode", 0))
-        if config.use_target_network:
-            hard_update(target_q_network, q_network)
-    # fused: the whole Adam step in one compiled kernel instead of a dozen tensor operations per
-    # parameter; the same update up to float rounding (tested), ~17 % less training time on CPU
-    optimizer = torch.optim.Adam(q_network.parameters(), lr=config.lr, fused=True)
-    agent = DQNAgent(q_network, device)
-    buffer = ReplayBuffer(config.buffer_size if config.use_replay else 1, env.observation_space.shape,
-                          seed=seed, device=device)
-    eval_env = make_env(env_id, **env_kwargs) if config.eval_every else None
-    metrics = Metrics()
-    run = DQNRun(agent, metrics, target_q_network, config, steps=step, episodes=episode)
-    epsilon_decay = round(config.epsilon_decay_fraction * steps)
-    learning_starts = step + config.learning_starts  # a resumed run refills its buffer first
-    batch_size = config.batch_size if config.use_replay else 1
-    last_good: dict[str, torch.Tensor] = copy.deepcopy(q_network.state_dict())
-    last_good_step = last_target_step = step
-
-    def save(path: str | Path) -> None:
-        agent.save(path, {"env_id": env_id, "seed": seed, "step": step, "episode": episode,
-                          "config": dataclasses.asdict(config)})
-
-    obs, _ = env.reset(seed=seed + episode)
-    env.action_space.seed(seed)
-    episode_return, update = 0.0, UpdateInfo(math.nan, math.nan)
-    start = time.perf_counter()
-    with progress_bar(steps, desc=f"DQN {env_id}", enabled=progress) as bar, \
-            interruptible() as stop:
-        bar.update(step)
-        while step < steps and (episodes is None or episode < episodes):
-            # ε-greedy behaviour policy
-            epsilon = linear_schedule(config.epsilon_start, config.epsilon_end, epsilon_decay, step)
-            if rng.random() < epsilon:
-                action = int(rng.random() * n_actions)
-            else:
-                action = agent.act(obs)
-            next_obs, reward, terminated, truncated, _ = env.step(action)
-            step += 1
-            episode_return += float(reward)
-            buffer.add(obs, action, reward, next_obs, terminated, truncated)
-            obs = next_obs
-
-            if step >= learning_starts and step % config.train_every == 0:
-                lr = linear_schedule(config.lr, config.lr_end, steps, step)
-                for group in optimizer.param_groups:
-                    group["lr"] = lr
-                # θ⁻ is updated after the last gradient step of the round in which C more env
-                # steps have passed (with train_every = 1 and C = 500: at step 500, 1000, ...)
-                target_due = step - last_target_step >= config.target_update_every
-                for g in range(config.gradient_steps):
-                    # without replay the buffer holds one transition: the latest
-                    batch = buffer.sample(batch_size)
-                    update = dqn_update(
-                        q_network, target_q_network, optimizer, batch, gamma=config.gamma,
-                        double_dqn=config.double_dqn, max_grad_norm=config.max_grad_norm,
-                        update_target=target_due and g == config.gradient_steps - 1,
-                        tau=config.tau)
-                if target_due:
-                    last_target_step = step
-                if not math.isfinite(update.loss):
-                    q_network.load_state_dict(last_good)
-                    run.steps, run.episodes = step, episode
-                    run.train_seconds += time.perf_counter() - start
-                    raise NonFiniteLossError.at(
-                        run, algo="DQN", step=step, what=f"the loss became {update.loss}",
-                        advice=f"the Q-values diverged; try a smaller lr than {config.lr:g} or a "
-                               "smaller max_grad_norm",
-                        good_step=last_good_step, checkpoint_dir=checkpoint_dir)
-
-            if terminated or truncated:
-                episode += 1
-                metrics.log_episode(step, episode, episode_return, epsilon=epsilon,
-                                    loss=update.loss, q_mean=update.q_mean)
-                obs, _ = env.reset()
-                episode_return = 0.0
-            if eval_env is not None and step % config.eval_every == 0:
-                run.train_seconds += time.perf_counter() - start
-                run.eval_clock[step] = run.train_seconds
-                eval_start = time.perf_counter()
-                result = evaluate(eval_env, agent.act, episodes=config.eval_episodes,
-                                  seed=VALIDATION_SEED)
-                metrics.log_eval(step, episode, result.mean_return)
-                show_eval(bar, result.mean_return)
-                if config.stop_at_return is not None and result.mean_return >= config.stop_at_return:
-                    validated = extend_evaluation(eval_env, agent.act, result,
-                                                  episodes=config.stop_eval_episodes).mean_return
-                    if validated >= config.stop_at_return:
-                        run.solved_return = validated
-                        bar.set_description(f"DQN {env_id}: solved at step {step}, stopped")
-                last_good = copy.deepcopy(q_network.state_dict())
-                last_good_step = step
-                if checkpoint_dir is not None:
-                    save(checkpoint_dir)
-                start = time.perf_counter()
-                run.eval_seconds += start - eval_start
-            bar.update()
-            run.steps, run.episodes = step, episode
-            if run.solved_return is not None:
-                break  # solved on the validation seeds: stop before it can collapse
-    run.train_seconds += time.perf_counter() - start
-    run.interrupted = stop.interrupted
-    if eval_env is not None:
-        eval_env.close()
-    if checkpoint_dir is not None:
-        save(checkpoint_dir)
-    return run
+                if terminated or truncated:
+                    loop.end_episode(episode_return, epsilon=epsilon, loss=update.loss,
+                                     q_mean=update.q_mean)
+                    obs, _ = env.reset()
+                    episode_return = 0.0
+                loop.end_step()  # the periodic evaluation (and the stop rule), progress
+        return run
 
 
 # --- checkpoints and command-line hooks (rlcourse train dqn, rlcourse evaluate) -------------------
@@ -644,36 +523,17 @@ def load_agent(path: str | Path) -> DQNAgent:
 def train_run(algo: str, env_id: str, *, seed: int, steps: int | None, episodes: int | None,
               out: str | Path, overrides: list[str] | dict[str, Any] | None,
               progress: bool) -> dict[str, Any]:
-    """Train with the tuned defaults for ``env_id`` and write the run directory ``out``.
-
-    Writes ``config.json``, ``metrics.csv``, ``model/`` (safetensors + JSON) and ``eval.json``
-    (greedy, ``final_eval_episodes`` held-out episodes). ``train_seconds`` excludes the periodic
-    evaluations. Returns the ``eval.json`` record.
-    """
+    """Train with the tuned defaults for ``env_id`` and write the run directory ``out``
+    (:func:`~rlcourse.training.write_run`); returns the ``eval.json`` record."""
     config = apply_overrides(default_config(env_id), overrides)
     if steps is not None:
         config = dataclasses.replace(config, steps=steps)
-    env = make_env(env_id)
-    try:  # before anything is written
-        require_action_space(env, gym.spaces.Discrete, "DQN",
-                             "DDPG (`rlcourse train ddpg`), which learns a continuous action")
-    finally:
-        env.close()
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    write_json(out / "config.json", config_record(algo=algo, env_id=env_id, seed=seed, config=config,
-                                                  steps=config.steps, episodes=episodes))
-    run = train(env_id, config, seed=seed, episodes=episodes, progress=progress,
-                checkpoint_dir=out / "model")
-    run.metrics.to_csv(out / "metrics.csv")
-    result = evaluate(env_id, run.agent.act, episodes=config.final_eval_episodes, seed=HELDOUT_SEED)
-    threshold = SOLVED_THRESHOLDS.get(env_id)
-    record = eval_record(env_id=env_id, algo=algo, seed=seed, result=result,
-                         first_solved_step=None if threshold is None
-                         else run.metrics.first_solved_step(threshold),
-                         train_seconds=run.train_seconds)
-    write_json(out / "eval.json", record)
-    return record
+    with make_env(env_id) as env:  # before anything is written
+        require_action_space(env, gym.spaces.Discrete, "DQN", _USE_DDPG)
+    return write_run(out, algo=algo, env_id=env_id, seed=seed, config=config,
+                     budget={"steps": config.steps, "episodes": episodes},
+                     train=lambda model: train(env_id, config, seed=seed, episodes=episodes,
+                                               progress=progress, checkpoint_dir=model))
 
 
 def load_policy(run_dir: str | Path) -> Callable[[Any], int]:

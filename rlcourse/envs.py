@@ -91,9 +91,9 @@ def torch_cpu_settings(num_threads: int) -> Iterator[None]:
     by β₁ = 0.9 and β₂ = 0.999 every step. Where a gradient stays zero (a ReLU unit that never
     fires), they shrink into the *denormal* floats below 1.2e-38 and stay there (0.9 times the
     smallest denormal rounds back to it). x86 CPUs compute on denormals many times slower, and
-    every Adam step then pays for it: on this course's 2-core machine, CartPole DQN trained in
-    26 s without flushing and 17 s with it, to bit-identical weights (a denormal moves a weight by
-    less than float32 can show). The flag belongs to the calling thread; it is switched off again
+    every Adam step then pays for it; flushing gives bit-identical weights (a denormal moves a
+    weight by less than float32 can show) in about two thirds of the time (measured:
+    ``benchmarks/results/TUNING.md``). The flag belongs to the calling thread; it is switched off again
     afterwards (torch's default), and ``torch.set_flush_denormal`` is a no-op where unsupported.
     """
     import torch
@@ -135,6 +135,20 @@ def make_env(env_id: str, *, seed: int | None = None, render_mode: str | None = 
         env.reset(seed=seed)
         env.action_space.seed(seed)
     return env
+
+
+@contextmanager
+def open_env(env: gym.Env | str, **kwargs: Any) -> Iterator[gym.Env]:
+    """Use ``env`` itself, or for an env id a new env (:func:`make_env`) closed after the block.
+
+    Functions that accept "an env or an env id" open it with this, so an env the caller passed
+    in stays open and one made here never leaks.
+    """
+    if not isinstance(env, str):
+        yield env
+        return
+    with make_env(env, **kwargs) as made:
+        yield made
 
 
 def require_action_space(env: gym.Env, kind: type[gym.spaces.Space], algo: str, instead: str) -> None:
@@ -221,14 +235,9 @@ def evaluate(env: gym.Env | str, policy: Policy, *, episodes: int = 20, seed: in
     """
     if episodes < 1:
         raise ValueError(f"episodes must be at least 1, got {episodes}")
-    own = isinstance(env, str)
-    env = make_env(env) if own else env
-    try:
+    with open_env(env) as env:
         returns = [rollout(env, policy, seed=seed + i, max_steps=max_steps).episode_return
                    for i in range(episodes)]
-    finally:
-        if own:
-            env.close()
     return EvalResult(returns)
 
 

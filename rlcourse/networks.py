@@ -5,12 +5,16 @@ The target-network updates live here because DQN and DDPG share them:
 * hard update (DQN): θ⁻ ← θ every C steps;
 * soft update (DDPG, optionally DQN): θ⁻ ← τ θ + (1 − τ) θ⁻ every step, where ``tau`` is the
   weight of the **online** network (Spinning Up's ``polyak`` is 1 − τ).
+
+So does acting: :class:`NumpyForward` runs one observation through an :func:`mlp` in numpy, for
+both agents; and :func:`scale_action` maps the actor's tanh output onto the env's bounds.
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -58,6 +62,57 @@ def select_device(prefer: str = "auto") -> torch.device:
     return torch.device(prefer)
 
 
+class NumpyForward:
+    """``net(obs)`` for one observation, computed in numpy on views of the network's parameters.
+
+    For one observation a torch forward costs ~10× more in call overhead than the arithmetic, and
+    an agent acts every env step. The views share memory with the parameters, so every optimiser
+    step is seen at once; they are rebuilt when the network is replaced or its parameters move.
+    It applies to a CPU ``nn.Sequential`` of Linear, ReLU and Tanh layers (what :func:`mlp`
+    builds); for anything else it returns None and the caller runs torch.
+    """
+
+    def __init__(self) -> None:
+        self._net: nn.Module | None = None
+        self._first: torch.Tensor | None = None  # the first weight, to see its storage move
+        self._first_ptr = 0
+        #: (weight, bias, activation after the layer: "relu", "tanh" or None) per Linear layer
+        self._layers: list[tuple[np.ndarray, np.ndarray, str | None]] = []
+
+    def __call__(self, net: nn.Module | None, obs: Any) -> np.ndarray | None:
+        # runs every env step: see staleness by identity and one pointer, without walking modules
+        if net is not self._net or (self._first is not None
+                                    and self._first.data_ptr() != self._first_ptr):
+            self._build(net)
+        if not self._layers:
+            return None
+        x = np.asarray(obs, dtype=np.float32).reshape(-1)  # (in_dim,)
+        for weight, bias, activation in self._layers:
+            x = weight @ x + bias
+            if activation == "relu":
+                x = np.maximum(x, 0.0)
+            elif activation == "tanh":
+                x = np.tanh(x)
+        return x  # (out_dim,)
+
+    def _build(self, net: nn.Module | None) -> None:
+        self._net, self._first, self._layers = net, None, []
+        modules = list(net) if isinstance(net, nn.Sequential) else []
+        if (not modules or not isinstance(modules[0], nn.Linear)
+                or modules[0].weight.device.type != "cpu"):
+            return  # nothing to run, or not on the CPU: torch runs it
+        layers: list[tuple[np.ndarray, np.ndarray, str | None]] = []
+        for module in modules:
+            if isinstance(module, nn.Linear) and module.bias is not None:
+                layers.append((module.weight.detach().numpy(), module.bias.detach().numpy(), None))
+            elif type(module) in (nn.ReLU, nn.Tanh) and layers and layers[-1][2] is None:
+                layers[-1] = (*layers[-1][:2], "relu" if type(module) is nn.ReLU else "tanh")
+            else:
+                return  # not an mlp: torch runs it
+        self._first, self._first_ptr = modules[0].weight, modules[0].weight.data_ptr()
+        self._layers = layers
+
+
 # --- DQN: the Q-network (chapters 03, 04) ----------------------------------------------------------
 
 class QNetwork(nn.Module):
@@ -88,13 +143,41 @@ class QNetwork(nn.Module):
 
 # --- DDPG: the actor and the critic (chapters 05, 06) ----------------------------------------------
 
+def scale_action(raw_action: Any, low: Any, high: Any) -> Any:
+    """Map a raw action in [−1, 1] (a tanh output) linearly onto the env's bounds [low, high].
+
+        a = low + (raw + 1) (high − low) / 2
+
+    −1 goes to ``low``, +1 to ``high``, 0 to the middle; bounds may differ per dimension and need
+    not be symmetric (for Pendulum, low = −2 and high = 2, so a = 2 raw).
+
+    Args:
+        raw_action: numpy array or torch tensor ``(..., action_dim)`` in [−1, 1].
+        low, high: the bounds, scalars or ``(action_dim,)`` (numpy, lists or tensors).
+
+    Returns:
+        The same type as ``raw_action`` (a tensor keeps its graph, so gradients flow through).
+
+    Example:
+        >>> scale_action(np.array([-1.0, 0.0, 1.0]), 0.0, 4.0)
+        array([0., 2., 4.])
+    """
+    if isinstance(raw_action, torch.Tensor):
+        low = torch.as_tensor(low, dtype=raw_action.dtype, device=raw_action.device)
+        high = torch.as_tensor(high, dtype=raw_action.dtype, device=raw_action.device)
+    else:
+        raw_action = np.asarray(raw_action)
+        low, high = np.asarray(low), np.asarray(high)
+    return low + (raw_action + 1.0) * (high - low) / 2.0
+
+
 class Actor(nn.Module):
     """The deterministic policy μ(s; θ): an MLP with a tanh output, scaled to the env's bounds.
 
         raw = tanh(MLP(s)) ∈ [−1, 1]^action_dim,    μ(s) = low + (raw + 1) (high − low) / 2
 
-    The scaling is :func:`rlcourse.ddpg.scale_action`; the bounds may differ per dimension and
-    need not be symmetric. :meth:`raw` gives the tanh output before scaling (exploration noise is
+    The scaling is :func:`scale_action`; the bounds may differ per dimension and need not be
+    symmetric. :meth:`raw` gives the tanh output before scaling (exploration noise is
     added there, then clipped to [−1, 1]).
 
     Args:
@@ -127,8 +210,6 @@ class Actor(nn.Module):
         return self.net(obs)
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
-        from rlcourse.ddpg import scale_action  # here: rlcourse.ddpg imports this module
-
         return scale_action(self.net(obs), self.action_low, self.action_high)  # (batch, action_dim)
 
 

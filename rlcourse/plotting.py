@@ -161,11 +161,9 @@ def grid_layout(env) -> GridLayout:
     Raises:
         ValueError: an env that is not laid out on a grid (Taxi's 500 states are not cells).
     """
-    from rlcourse.envs import make_env
+    from rlcourse.envs import open_env
 
-    own = isinstance(env, str)
-    env = make_env(env) if own else env
-    try:
+    with open_env(env) as env:
         unwrapped = env.unwrapped
         if hasattr(unwrapped, "desc") and hasattr(unwrapped, "nrow"):  # FrozenLake
             cells = np.char.decode(np.asarray(unwrapped.desc), "ascii")
@@ -175,9 +173,6 @@ def grid_layout(env) -> GridLayout:
             cells[unwrapped.shape[0] - 1, 0] = "S"
             cells[unwrapped.shape[0] - 1, -1] = "G"
             return GridLayout(cells, _CLIFFWALKING_MOVES)
-    finally:
-        if own:
-            env.close()
     name = env.spec.id if env.spec else type(env.unwrapped).__name__
     raise ValueError(f"{name} is not a grid world this plot knows (FrozenLake, CliffWalking); "
                      "plot its Q-table as a plain array instead: "

@@ -26,6 +26,19 @@ class Batch(NamedTuple):
     truncated: torch.Tensor    # (B,) float32, 1.0 where a time limit cut it (kept for teaching)
 
 
+def check_batch_shape(name: str, tensor: torch.Tensor, batch_size: int) -> None:
+    """Raise ``ValueError`` unless ``tensor`` has the shape ``(batch,)`` of a per-transition value.
+
+    The losses call this on rewards, flags, targets and predictions: a ``(batch, 1)`` column
+    against a ``(batch,)`` row broadcasts to ``(batch, batch)`` without any error.
+    """
+    if tensor.shape != (batch_size,):
+        raise ValueError(
+            f"{name} must have shape (batch,) = ({batch_size},), got {tuple(tensor.shape)}: a "
+            "(batch, 1) column against a (batch,) row broadcasts to (batch, batch) and silently "
+            "trains on the wrong targets; squeeze it (tensor.squeeze(1)) or index it first")
+
+
 class ReplayBuffer:
     """A fixed-capacity ring buffer; when full, the oldest transitions are overwritten.
 
@@ -60,6 +73,15 @@ class ReplayBuffer:
         self.position = 0  # where the next transition goes
         self.size = 0
         self.rng = np.random.default_rng(seed)
+
+    def require_shapes(self, obs_shape: tuple[int, ...], action_shape: tuple[int, ...] = ()) -> None:
+        """Raise ``ValueError`` unless this buffer stores observations and actions of these shapes."""
+        have = (self.obs.shape[1:], self.action.shape[1:])
+        if have != (tuple(obs_shape), tuple(action_shape)):
+            raise ValueError(f"this replay buffer stores observations of shape {have[0]} and "
+                             f"actions of shape {have[1]}, but the env has {tuple(obs_shape)} and "
+                             f"{tuple(action_shape)}: build it as ReplayBuffer(capacity, "
+                             f"{tuple(obs_shape)}, {tuple(action_shape)}, ...)")
 
     def add(self, obs, action, reward: float, next_obs, terminated: bool, truncated: bool) -> None:
         """Store one transition, overwriting the oldest once the buffer is full."""

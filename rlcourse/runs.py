@@ -1,4 +1,4 @@
-"""Run directories, metrics, config overrides and interrupt-safe training (shared by every algorithm).
+"""Run directories, metrics, config overrides and interrupts (shared by every algorithm).
 
 A training run writes into one directory (the contract of ``rlcourse train``):
 
@@ -17,13 +17,14 @@ import dataclasses
 import json
 import math
 import platform
+from importlib.metadata import PackageNotFoundError, version
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, TypeVar, get_args, get_type_hints
 
 METRIC_COLUMNS = ("step", "episode", "episode_return", "eval_mean_return")
 
-C = TypeVar("C")
+ConfigT = TypeVar("ConfigT")
 
 
 def check_range(name: str, value: float, low: float | None = None, high: float | None = None, *,
@@ -79,7 +80,7 @@ def _parse_value(text: str, current: Any, name: str, hint: Any = None) -> Any:
         raise ValueError(f"--set {name}={text}: expected a value of type {kind}") from None
 
 
-def apply_overrides(config: C, overrides: list[str] | dict[str, Any] | None) -> C:
+def apply_overrides(config: ConfigT, overrides: list[str] | dict[str, Any] | None) -> ConfigT:
     """Return a copy of a config dataclass with ``key=value`` overrides applied (and validated).
 
     Args:
@@ -120,10 +121,13 @@ def library_versions() -> dict[str, str]:
     import numpy
     import torch
 
-    from rlcourse import __version__
-
-    return {"rlcourse": __version__, "python": platform.python_version(), "torch": torch.__version__,
-            "gymnasium": gymnasium.__version__, "numpy": numpy.__version__}
+    try:  # the installed distribution's version (importing the package root would import upwards)
+        rlcourse_version = version("rlcourse")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        rlcourse_version = "not installed"
+    return {"rlcourse": rlcourse_version, "python": platform.python_version(),
+            "torch": torch.__version__, "gymnasium": gymnasium.__version__,
+            "numpy": numpy.__version__}
 
 
 class Metrics:
@@ -220,24 +224,12 @@ class NonFiniteLossError(RuntimeError):
         super().__init__(message)
         self.run = run
 
-    @classmethod
-    def at(cls, run: Any, *, algo: str, step: int, what: str, advice: str, good_step: int,
-           checkpoint_dir: str | Path | None) -> "NonFiniteLossError":
-        """The error a training loop raises after resetting its agent to step ``good_step``."""
-        where = (f"; the last good checkpoint (step {good_step}) is in {checkpoint_dir}"
-                 if checkpoint_dir is not None else "")
-        return cls(f"{algo} stopped at step {step}: {what} ({advice}). The agent was reset to its "
-                   f"weights at step {good_step}{where}.", run)
-
 
 class Interrupt:
     """Set to true when training was stopped by Ctrl-C / the notebook's stop button."""
 
     def __init__(self) -> None:
         self.interrupted = False
-
-    def __bool__(self) -> bool:
-        return self.interrupted
 
 
 @contextmanager

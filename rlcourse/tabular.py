@@ -34,11 +34,11 @@ from typing import Any, Callable
 import gymnasium as gym
 import numpy as np
 
-from rlcourse.envs import (DEFAULT_MAX_STEPS, HELDOUT_SEED, SOLVED_THRESHOLDS, VALIDATION_SEED,
-                           evaluate, make_env, require_action_space, seed_everything)
+from rlcourse.envs import (DEFAULT_MAX_STEPS, HELDOUT_SEED, VALIDATION_SEED, evaluate, make_env,
+                           open_env, require_action_space, seed_everything)
 from rlcourse.progress import progress_bar, show_eval
-from rlcourse.runs import (Metrics, apply_overrides, check_range, config_record, eval_record,
-                           interruptible, write_json)
+from rlcourse.runs import Metrics, apply_overrides, check_range, interruptible
+from rlcourse.training import linear_schedule, write_run
 
 ALGORITHMS = ("qlearning", "sarsa")
 
@@ -71,20 +71,6 @@ def epsilon_greedy(q_values: np.ndarray, epsilon: float, rng: np.random.Generato
     best_value = max(values)
     best = [a for a, value in enumerate(values) if value == best_value]
     return best[0] if len(best) == 1 else best[int(rng.random() * len(best))]
-
-
-def linear_schedule(start: float, end: float, duration: int, t: int) -> float:
-    """``start`` moving linearly to ``end`` over ``duration`` steps, then ``end`` for ever.
-
-        value(t) = start + (end − start) · min(t / duration, 1)
-
-    Used for ε (explore a lot first, then mostly exploit) and for α (big steps while the table
-    is wrong, small steps to average out the noise of a slippery env). ``duration = 0`` gives
-    ``end`` at once.
-    """
-    if duration <= 0:
-        return end
-    return start + (end - start) * min(t / duration, 1.0)
 
 
 def q_learning_update(q_table: np.ndarray, obs: int, action: int, reward: float, next_obs: int,
@@ -154,9 +140,7 @@ def greedy_path(q_table: np.ndarray, env: gym.Env | str, *, seed: int = HELDOUT_
         seed: the reset seed.
         max_steps: cap on the number of steps.
     """
-    own = isinstance(env, str)
-    env = make_env(env) if own else env
-    try:
+    with open_env(env) as env:
         policy = greedy_policy(q_table)
         obs, _ = env.reset(seed=seed)
         states = [int(obs)]
@@ -167,9 +151,6 @@ def greedy_path(q_table: np.ndarray, env: gym.Env | str, *, seed: int = HELDOUT_
             states.append(int(obs))
             if terminated or truncated or looped:
                 break
-    finally:
-        if own:
-            env.close()
     return states
 
 
@@ -179,7 +160,7 @@ def greedy_path(q_table: np.ndarray, env: gym.Env | str, *, seed: int = HELDOUT_
 class TabularConfig:
     """Hyperparameters of tabular Q-learning and SARSA (validated when built).
 
-    ε and α both follow :func:`linear_schedule` over the first ``*_decay_fraction`` of the
+    ε and α both follow :func:`~rlcourse.training.linear_schedule` over the first ``*_decay_fraction`` of the
     training episodes.
     """
 
@@ -279,6 +260,13 @@ class TabularRun:
     interrupted: bool = False
     steps: int = 0
     episodes: int = 0
+    #: wall seconds spent training, periodic evaluations included
+    train_seconds: float = 0.0
+
+    @property
+    def policy(self) -> Callable[[int], int]:
+        """The greedy policy of the table, ``obs -> action`` (:func:`greedy_policy`)."""
+        return greedy_policy(self.q_table)
 
 
 def train(env_id: str, algo: str = "qlearning", config: TabularConfig | None = None, *,
@@ -317,8 +305,11 @@ def train(env_id: str, algo: str = "qlearning", config: TabularConfig | None = N
         env.reset(seed=seed)
         env.action_space.seed(seed)
         eval_env = make_env(env_id, **env_kwargs) if config.eval_every else None
-        return _train_loop(env, eval_env, algo, config, rng, episodes or config.episodes, steps,
-                           progress, snapshot_every, env_id)
+        start = time.perf_counter()
+        run = _train_loop(env, eval_env, algo, config, rng, episodes or config.episodes, steps,
+                          progress, snapshot_every, env_id)
+        run.train_seconds = time.perf_counter() - start
+        return run
     finally:
         env.close()
 
@@ -379,58 +370,47 @@ def _train_loop(env: gym.Env, eval_env: gym.Env | None, algo: str, config: Tabul
 def train_run(algo: str, env_id: str, *, seed: int, steps: int | None, episodes: int | None,
               out: str | Path, overrides: list[str] | dict[str, Any] | None,
               progress: bool) -> dict[str, Any]:
-    """Train with the tuned defaults for ``env_id`` and write the run directory ``out``.
-
-    Writes ``config.json``, ``metrics.csv``, ``eval.json`` (greedy, on held-out seeds) and the
-    table as ``model/`` (a safetensors tensor ``q_table`` plus JSON metadata, no pickle).
-    Returns the ``eval.json`` record.
-    """
-    from rlcourse.checkpoints import save_checkpoint
-    import torch
-
+    """Train with the tuned defaults for ``env_id`` and write the run directory ``out``
+    (:func:`~rlcourse.training.write_run`), the table as ``model/`` (a safetensors tensor
+    ``q_table`` plus JSON metadata, no pickle); returns the ``eval.json`` record."""
     config = apply_overrides(default_config(env_id), overrides)
     if episodes is not None:
         config = dataclasses.replace(config, episodes=episodes)
-    env = make_env(env_id)
-    require_discrete(env, algo)  # before anything is written
-    has_model = hasattr(env.unwrapped, "P")  # the toy-text envs publish theirs
-    env.close()
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    budget = {"episodes": config.episodes, "steps": steps}
-    write_json(out / "config.json", config_record(algo=algo, env_id=env_id, seed=seed,
-                                                  config=config, **budget))
-    start = time.perf_counter()
-    run = train(env_id, algo, config, seed=seed, steps=steps, progress=progress)
-    train_seconds = time.perf_counter() - start
-    run.metrics.to_csv(out / "metrics.csv")
-    save_checkpoint(out / "model", {"q_table": torch.from_numpy(run.q_table)},
-                    {"algo": algo, "env_id": env_id, "seed": seed,
-                     "n_states": int(run.q_table.shape[0]), "n_actions": int(run.q_table.shape[1]),
-                     "episodes": run.episodes, "steps": run.steps, "interrupted": run.interrupted})
-    result = evaluate(env_id, greedy_policy(run.q_table), episodes=config.final_eval_episodes,
-                      seed=HELDOUT_SEED)
-    threshold = SOLVED_THRESHOLDS.get(env_id)
-    record = eval_record(env_id=env_id, algo=algo, seed=seed, result=result,
-                         first_solved_step=None if threshold is None
-                         else run.metrics.first_solved_step(threshold),
-                         train_seconds=train_seconds)
-    # The sampled mean above has a standard error (≈ 0.014 on FrozenLake over 1000 episodes); the
-    # env's model gives the greedy policy's exact expected return, the number it estimates.
-    if has_model:
-        record["exact_mean_return"] = round(exact_policy_value(env_id, greedy_policy(run.q_table)), 4)
-    write_json(out / "eval.json", record)
-    return record
+    with make_env(env_id) as env:
+        require_discrete(env, algo)  # before anything is written
+        has_model = hasattr(env.unwrapped, "P")  # the toy-text envs publish theirs
+
+    def train_and_save(model: Path) -> TabularRun:
+        from rlcourse.checkpoints import save_checkpoint  # torch: only for writing a run
+        import torch
+
+        run = train(env_id, algo, config, seed=seed, steps=steps, progress=progress)
+        save_checkpoint(model, {"q_table": torch.from_numpy(run.q_table)},
+                        {"algo": algo, "env_id": env_id, "seed": seed,
+                         "n_states": int(run.q_table.shape[0]),
+                         "n_actions": int(run.q_table.shape[1]), "episodes": run.episodes,
+                         "steps": run.steps, "interrupted": run.interrupted})
+        return run
+
+    def exact_mean_return(run: TabularRun) -> dict[str, Any]:
+        # The sampled mean has a standard error (≈ 0.014 on FrozenLake over 1000 episodes); the
+        # env's model gives the greedy policy's exact expected return, the number it estimates.
+        if not has_model:
+            return {}
+        return {"exact_mean_return": round(exact_policy_value(env_id, run.policy), 4)}
+
+    return write_run(out, algo=algo, env_id=env_id, seed=seed, config=config,
+                     budget={"episodes": config.episodes, "steps": steps}, train=train_and_save,
+                     extra=exact_mean_return)
 
 
 def load_q_table(run_dir: str | Path) -> np.ndarray:
     """The Q-table saved by :func:`train_run` in ``run_dir`` (or in a ``model/`` directory itself)."""
     import torch
 
-    from rlcourse.checkpoints import load_checkpoint, read_meta
+    from rlcourse.checkpoints import load_checkpoint, model_dir, read_meta
 
-    path = Path(run_dir)
-    path = path / "model" if (path / "model").is_dir() else path
+    path = model_dir(run_dir)
     meta = read_meta(path)
     q_table = torch.zeros(meta["n_states"], meta["n_actions"], dtype=torch.float64)
     load_checkpoint(path, {"q_table": q_table})
@@ -444,7 +424,7 @@ def load_policy(run_dir: str | Path) -> Callable[[int], int]:
 
 # --- exact answers from the env's own model (FrozenLake, CliffWalking, Taxi) ----------------------
 
-def _model(env: gym.Env | str) -> tuple[np.ndarray, np.ndarray, np.ndarray, int | None]:
+def transition_arrays(env: gym.Env | str) -> tuple[np.ndarray, np.ndarray, np.ndarray, int | None]:
     """The env's model ``env.unwrapped.P`` as arrays, plus its time limit.
 
     Returns:
@@ -452,9 +432,7 @@ def _model(env: gym.Env | str) -> tuple[np.ndarray, np.ndarray, np.ndarray, int 
         ``(S,)``: ``p_continue[s, a, s']`` is the probability of moving to s' *without*
         terminating (a terminal transition contributes its reward and nothing after it).
     """
-    own = isinstance(env, str)
-    env = make_env(env) if own else env
-    try:
+    with open_env(env) as env:
         unwrapped = env.unwrapped
         if not hasattr(unwrapped, "P"):
             raise ValueError(f"{env.spec.id if env.spec else unwrapped} publishes no model "
@@ -471,9 +449,6 @@ def _model(env: gym.Env | str) -> tuple[np.ndarray, np.ndarray, np.ndarray, int 
                         p_continue[s, a, next_obs] += prob
         start = np.asarray(unwrapped.initial_state_distrib, dtype=np.float64)
         time_limit = env.spec.max_episode_steps if env.spec else None
-    finally:
-        if own:
-            env.close()
     return p_continue, expected_reward, start, time_limit
 
 
@@ -499,7 +474,7 @@ def exact_policy_value(env: gym.Env | str, policy: Callable[[int], int], *,
             Taxi 200), or evaluate's own cap :data:`~rlcourse.envs.DEFAULT_MAX_STEPS` for an
             env without one (CliffWalking), so the answer is what evaluate samples.
     """
-    p_continue, expected_reward, start, time_limit = _model(env)
+    p_continue, expected_reward, start, time_limit = transition_arrays(env)
     horizon = horizon if horizon is not None else (time_limit or DEFAULT_MAX_STEPS)
     states = np.arange(len(start))
     actions = np.array([policy(s) for s in states])  # (n_states,)
@@ -529,7 +504,7 @@ def value_iteration(env: gym.Env | str, *, gamma: float = 1.0, horizon: int | No
     Returns:
         Q* (or Q_H), shape ``(n_states, n_actions)``.
     """
-    p_continue, expected_reward, _, _ = _model(env)
+    p_continue, expected_reward, _, _ = transition_arrays(env)
     q_table = np.zeros_like(expected_reward)  # (n_states, n_actions)
     if horizon is not None:
         for _ in range(horizon):

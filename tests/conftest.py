@@ -24,3 +24,10 @@ def load_script() -> Callable[[str], ModuleType]:
         return module
 
     return load
+
+
+@pytest.fixture(autouse=True)
+def _suite_category(request: pytest.FixtureRequest, record_property) -> None:
+    """Tag learning tests in the junit report, for the time breakdown of ``make test``."""
+    if request.node.get_closest_marker("learning"):
+        record_property("category", "learning")

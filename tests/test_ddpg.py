@@ -61,6 +61,19 @@ def test_critic_target_carries_no_gradient():
     assert not target.requires_grad
 
 
+def test_critic_loss_is_the_mean_squared_error_to_the_target():
+    # errors 1 - 0 = 1, 2 - 4 = -2, 0 - 0 = 0: squares 1, 4, 0, mean 5 / 3
+    loss = ddpg.critic_loss(torch.tensor([1.0, 2.0, 0.0]), torch.tensor([0.0, 4.0, 0.0]))
+    assert loss.shape == ()
+    assert loss.item() == pytest.approx(5 / 3)
+
+
+def test_critic_loss_rejects_a_column_prediction():
+    # (3, 1) against (3,) would broadcast to 9 errors: mse over (3, 3), silently wrong
+    with pytest.raises(ValueError, match=r"q_pred must have shape \(batch,\)"):
+        ddpg.critic_loss(torch.zeros(3, 1), torch.zeros(3))
+
+
 @pytest.mark.parametrize("bad", ["reward", "terminated"])
 def test_critic_target_rejects_a_batch_by_one_column(bad):
     reward, terminated = torch.ones(3), torch.zeros(3)
@@ -247,9 +260,12 @@ def test_the_loop_logs_episodes_and_periodic_evaluations():
 
 @pytest.mark.parametrize("flag", [False, True])
 def test_only_the_bug_demonstration_stores_pendulums_time_limit_as_terminal(flag):
-    run = ddpg.train("Pendulum-v1", dataclasses.replace(SHORT, truncation_as_terminal=flag, eval_every=0))
-    assert run.buffer.truncated.sum() == 3  # three time limits
-    assert run.buffer.terminated.sum() == (3 if flag else 0)
+    buffer = ReplayBuffer(SHORT.buffer_size, (3,), (1,), np.float32, seed=0)
+    ddpg.train("Pendulum-v1", dataclasses.replace(SHORT, truncation_as_terminal=flag, eval_every=0),
+               replay_buffer=buffer)
+    assert len(buffer) == SHORT.steps  # every transition was stored in the buffer given
+    assert buffer.truncated.sum() == 3  # three time limits
+    assert buffer.terminated.sum() == (3 if flag else 0)
 
 
 def test_ou_noise_trains_too():

@@ -333,6 +333,29 @@ def test_resume_continues_from_the_checkpoint(tmp_path):
     assert resumed.episodes > first.episodes  # episode numbers continue too
 
 
+def test_a_given_replay_buffer_receives_every_transition():
+    buffer = ReplayBuffer(SHORT.buffer_size, obs_shape=(4,), seed=0)
+    run = dqn.train("CartPole-v1", dataclasses.replace(SHORT, steps=300, eval_every=0), seed=0,
+                    replay_buffer=buffer)
+    assert len(buffer) == 300
+    # in 300 steps no episode reaches CartPole's 500-step limit: every end is a termination
+    assert buffer.terminated.sum() == run.episodes > 0 and buffer.truncated.sum() == 0
+
+
+def test_a_replay_buffer_that_does_not_fit_is_refused_before_training():
+    with pytest.raises(ValueError, match=r"observations of shape \(3,\).*env has \(4,\)"):
+        dqn.train("CartPole-v1", SHORT, replay_buffer=ReplayBuffer(10, obs_shape=(3,)))
+    with pytest.raises(ValueError, match="use_replay=False.*capacity 1"):
+        dqn.train("CartPole-v1", dataclasses.replace(SHORT, use_replay=False),
+                  replay_buffer=ReplayBuffer(10, obs_shape=(4,)))
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a CUDA GPU")
+def test_asking_for_cuda_without_a_gpu_fails_before_training():
+    with pytest.raises(ValueError, match="no CUDA GPU.*'auto' or 'cpu'"):
+        dqn.train("CartPole-v1", dataclasses.replace(SHORT, device="cuda"))
+
+
 def test_a_real_interrupt_returns_the_agent_and_the_metrics_so_far():
     # Ctrl-C as a learner's terminal (or Jupyter's stop button) delivers it: SIGINT, handled by
     # Python's own handler. A suite started as a background job (`make test &`, some CI runners)

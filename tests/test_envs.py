@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from rlcourse.envs import (HELDOUT_SEED, UnknownEnvError, evaluate, extend_evaluation, make_env,
-                           random_policy, require_action_space, rollout, seed_everything,
+                           open_env, random_policy, require_action_space, rollout, seed_everything,
                            torch_cpu_settings)
 
 
@@ -139,3 +139,16 @@ def test_require_action_space_messages():
     assert "Pendulum-v1 has Box" in message
     assert "Use ddpg" in message
     require_action_space(env, gym.spaces.Box, "ddpg", "dqn")  # no error
+
+
+def test_open_env_closes_only_the_env_it_made():
+    closed = []
+    passed = make_env("CartPole-v1")
+    passed.close = lambda: closed.append("passed")  # record the call, the env stays real
+    with open_env(passed) as env:
+        assert env is passed
+    assert closed == []  # the caller's env stays open
+    with open_env("CartPole-v1") as env:
+        env.close = lambda: closed.append("made")
+        assert env.spec.id == "CartPole-v1"
+    assert closed == ["made"]

@@ -1,10 +1,12 @@
-"""Tests of rlcourse.networks: mlp, hard and soft target updates."""
+"""Tests of rlcourse.networks: mlp, hard and soft target updates, the numpy forward pass."""
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
 
-from rlcourse.networks import hard_update, mlp, select_device, soft_update
+from rlcourse.networks import (Actor, NumpyForward, hard_update, mlp, scale_action, select_device,
+                               soft_update)
 
 
 def test_mlp_shapes_and_layers():
@@ -64,3 +66,43 @@ def test_select_device():
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="no CUDA"):
             select_device("cuda")
+
+
+@pytest.mark.parametrize("output_activation", [None, nn.Tanh])
+def test_the_numpy_forward_pass_equals_torch_and_sees_every_update(output_activation):
+    torch.manual_seed(0)
+    net = mlp(3, 2, hidden=(16, 8), output_activation=output_activation)
+    forward = NumpyForward()
+    obs = np.random.default_rng(0).normal(size=(50, 3)).astype(np.float32)
+    with torch.no_grad():
+        expected = net(torch.from_numpy(obs)).numpy()
+    assert np.allclose([forward(net, o) for o in obs], expected, atol=1e-6)
+    with torch.no_grad():  # an optimiser step changes the parameters in place: seen at once
+        net[-2 if output_activation else -1].bias.add_(5.0)
+        moved = net(torch.from_numpy(obs)).numpy()
+    assert not np.allclose(moved, expected)
+    assert np.allclose([forward(net, o) for o in obs], moved, atol=1e-6)
+
+
+def test_the_numpy_forward_pass_follows_a_replaced_network_and_leaves_others_to_torch():
+    torch.manual_seed(0)
+    forward = NumpyForward()
+    obs = np.ones(3, dtype=np.float32)
+    first, second = mlp(3, 2, hidden=(4,)), mlp(3, 2, hidden=(4,))
+    with torch.no_grad():
+        assert np.allclose(forward(first, obs), first(torch.from_numpy(obs)).numpy(), atol=1e-6)
+        assert np.allclose(forward(second, obs), second(torch.from_numpy(obs)).numpy(), atol=1e-6)
+    with_dropout = nn.Sequential(nn.Linear(3, 4), nn.Dropout(0.5), nn.Linear(4, 2))
+    assert forward(with_dropout, obs) is None  # not an mlp of Linear, ReLU and Tanh: torch runs it
+    assert forward(None, obs) is None
+
+
+def test_the_actor_scales_its_tanh_output_onto_asymmetric_bounds():
+    # raw -1 -> low, +1 -> high; the actor's forward is scale_action of its raw output
+    assert np.allclose(scale_action(np.array([-1.0, 0.0, 1.0]), [0.0, 0.0, -3.0], [4.0, 2.0, 1.0]),
+                       [0.0, 1.0, 1.0])
+    torch.manual_seed(0)
+    actor = Actor(3, [-1.0, 0.0], [3.0, 10.0], hidden=(8,))
+    obs = torch.randn(5, 3)
+    assert torch.allclose(actor(obs), scale_action(actor.raw(obs), actor.action_low,
+                                                   actor.action_high))

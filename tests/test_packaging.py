@@ -1,6 +1,9 @@
 """The install stays reproducible: pins agree across pyproject.toml, constraints.txt and environment.yml."""
 
+import json
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -103,3 +106,35 @@ def test_readme_lists_every_notebook_in_order_and_the_solved_thresholds_of_the_p
         stated = re.search(re.escape(env_id) + r"\s+(-?[\d.]+)", solved)
         assert stated, f"the README's 'Solved means' paragraph does not give {env_id}'s threshold"
         assert float(stated.group(1)) == SOLVED_THRESHOLDS[env_id], env_id
+
+
+def conda_pip_section() -> list[str]:
+    """The lines of environment.yml's ``pip:`` entry: what conda writes to a requirements file."""
+    import yaml  # PyYAML comes with the stack (jupyter_events); conda reads the file with it too
+
+    dependencies = yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
+    sections = [entry["pip"] for entry in dependencies if isinstance(entry, dict) and "pip" in entry]
+    assert len(sections) == 1, "environment.yml must have exactly one pip: section"
+    return sections[0]
+
+
+def test_conda_hands_pip_a_requirements_file_that_installs_only_the_course(tmp_path):
+    """Run pip on the pip section exactly as conda does, in the pinned stack that conda builds.
+
+    ``conda env create`` writes the ``pip:`` lines to ``condaenv.*.requirements.txt`` beside
+    environment.yml and runs ``pip install -U -r FILE --exists-action=b`` there. Options that pip
+    rejects in a requirements file (``--no-deps``) make the whole ``conda env create`` fail; a line
+    that let pip resolve the stack again would replace conda's packages (torch, pygame) with PyPI's.
+    This environment holds the same pinned stack as the conda env, so a dry run here shows what pip
+    would do there: install rlcourse and nothing else.
+    """
+    requirements = tmp_path / "condaenv.test.requirements.txt"
+    requirements.write_text("\n".join(conda_pip_section()) + "\n")
+    report = tmp_path / "report.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-U", "-r", str(requirements), "--exists-action=b",
+         "--dry-run", "--quiet", "--report", str(report)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, f"pip rejects environment.yml's pip section:\n{done.stderr[-2000:]}"
+    would_install = {item["metadata"]["name"] for item in json.loads(report.read_text())["install"]}
+    assert would_install == {"rlcourse"}, f"pip would also install {would_install - {'rlcourse'}} over conda's"

@@ -78,3 +78,12 @@ def test_empty_buffer_error_and_bad_capacity():
         buffer.sample(1)
     with pytest.raises(ValueError, match="capacity"):
         ReplayBuffer(0, obs_shape=(2,))
+
+
+def test_require_shapes_names_what_the_buffer_stores_and_what_the_env_has():
+    buffer = ReplayBuffer(10, obs_shape=(3,), action_shape=(1,), action_dtype=np.float32)
+    buffer.require_shapes((3,), (1,))  # fits: nothing raised
+    with pytest.raises(ValueError, match=r"observations of shape \(3,\).*env has \(4,\)"):
+        buffer.require_shapes((4,), (1,))
+    with pytest.raises(ValueError, match=r"actions of shape \(1,\).*\(3,\) and \(2,\)"):
+        buffer.require_shapes((3,), (2,))

@@ -32,7 +32,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rlcourse.envs import make_env  # noqa: E402
-from rlcourse.tabular import _model, exact_policy_value  # noqa: E402
+from rlcourse.tabular import exact_policy_value, transition_arrays  # noqa: E402
 
 
 def policy_table(number: int, free: list[int], n_states: int, n_actions: int) -> np.ndarray:
@@ -50,7 +50,7 @@ def stationary_policy_values(env: gym.Env, horizon: int | None = None,
     Returns ``(free, values)``: the states whose action matters, and ``values[n]``, the expected
     return within ``horizon`` steps (default: the env's time limit) of :func:`policy_table` ``n``.
     """
-    p_continue, expected_reward, start, time_limit = _model(env)
+    p_continue, expected_reward, start, time_limit = transition_arrays(env)
     horizon = horizon if horizon is not None else time_limit
     n_states, n_actions = expected_reward.shape
     # a state matters when its actions differ in what they do (not in a hole or at the goal)
