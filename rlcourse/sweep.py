@@ -112,15 +112,15 @@ def split_values(key: str, text: str, current: Any) -> list[str]:
     ``rlcourse train --set hidden=64,64``; several tuples are written in parentheses:
     ``hidden=(64,64),(256,256)``.
     """
+    if isinstance(current, tuple) and "(" not in text:
+        return [text]
     parts, depth, start = [], 0, 0
-    for index, char in enumerate(text):
+    for index, char in enumerate(text):  # commas inside parentheses belong to a tuple
         depth += {"(": 1, ")": -1}.get(char, 0)
         if char == "," and depth == 0:
             parts.append(text[start:index])
             start = index + 1
     parts.append(text[start:])
-    if isinstance(current, tuple) and "(" not in text:
-        return [text]
     values = [part.strip() for part in parts]
     if any(not value for value in values):
         raise ValueError(f"--set {key}={text}: an empty value; separate values with commas, "
@@ -337,36 +337,35 @@ def _common_overrides(overrides: list[str] | Mapping[str, Any] | None) -> dict[s
 
 
 def _tasks(algo: str, env_id: str, seeds: list[int], settings: Mapping[str, Sequence[Any]],
-           common: dict[str, Any], steps: int | None, episodes: int | None) -> list[RunTask]:
-    """Every (seed, setting) run, each setting's config built once so a bad value fails now."""
-    default = _default_config(algo, env_id)
+           common: dict[str, str], steps: int | None, episodes: int | None) -> list[RunTask]:
+    """Every (seed, setting) run; each setting's config is built here, so a bad value fails
+    before any run starts."""
+    # every value as its text, parsed by apply_overrides as --set parses it: Python callers and
+    # the command line get the same validation and the same runs
+    swept: dict[str, list[str]] = {}
     for key, values in settings.items():
         if key in common:
             raise ValueError(f"--set {key} is given both as a list to sweep and as one value; "
                              "give it once")
         if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not values:
             raise ValueError(f"settings[{key!r}] must be a non-empty list of values, got {values!r}")
-        texts = [_value_text(value) for value in values]
-        repeated = next((t for i, t in enumerate(texts) if t in texts[:i]), None)
+        swept[key] = [_value_text(value) for value in values]
+        repeated = next((t for i, t in enumerate(swept[key]) if t in swept[key][:i]), None)
         if repeated is not None:
             raise ValueError(f"--set {key}: the value {repeated} is listed twice")
+    default = _default_config(algo, env_id)
     apply_overrides(default, common)  # a bad common value is reported without a setting's name
-    # every value as its text, parsed by apply_overrides as --set parses it: Python callers and
-    # the command line get the same validation and the same runs
-    combos = [dict(zip(settings, values)) for values in
-              itertools.product(*([_value_text(v) for v in values] for values in settings.values()))]
+    combos = [dict(zip(swept, values)) for values in itertools.product(*swept.values())]
     for combo in combos:
-        label = setting_label(combo)
         try:
             apply_overrides(default, {**common, **combo})
         except ValueError as error:
-            raise ValueError(f"setting {label}: {error}") from None
+            raise ValueError(f"setting {setting_label(combo)}: {error}") from None
     tasks = []
     for seed in seeds:  # seeds outside: an interrupted sweep has the same seeds in every setting
         for combo in combos:
-            setting = tuple(combo.items())
-            folder = _folder_name(setting_label(dict(setting))) + "/" if settings else ""
-            tasks.append(RunTask(algo, env_id, seed, setting,
+            folder = _folder_name(setting_label(combo)) + "/" if swept else ""
+            tasks.append(RunTask(algo, env_id, seed, tuple(combo.items()),
                                  tuple({**common, **combo}.items()), steps, episodes,
                                  f"{folder}seed-{seed}"))
     return tasks
