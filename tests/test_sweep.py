@@ -12,6 +12,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -209,37 +210,43 @@ def test_a_run_that_raises_is_reported_and_the_others_go_on(tmp_path, capsys):
 
 # --- Ctrl-C ----------------------------------------------------------------------------------------
 
-def test_ctrl_c_stops_every_worker_and_keeps_the_finished_runs(tmp_path):
-    out = tmp_path / "sweep"
-    # two quick settings and two that would take minutes; two workers: the quick ones finish, then
-    # both workers are inside long runs when Ctrl-C comes
-    command = [sys.executable, "-m", "rlcourse", "train", "qlearning", "--env", "FrozenLake-v1",
-               "--seeds", "0-1", "--set", "episodes=20,1000000", "--workers", "2",
-               "--out", str(out)]
+def interrupt_after(finished: int, command: list[str], out: Path) -> tuple[int, str, list]:
+    """Run a sweep's command, press Ctrl-C once ``finished`` runs are finished, and return its
+    exit code, what it printed and the processes it had started."""
     # a session of its own, so that the Ctrl-C below reaches the sweep and its workers, as a
     # terminal's does, and nothing else
-    sweep = subprocess.Popen(command, start_new_session=True, stdout=subprocess.PIPE,
+    sweep = subprocess.Popen([sys.executable, "-m", "rlcourse", *command, "--out", str(out)],
+                             start_new_session=True, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True,
                              env=dict(os.environ, SDL_VIDEODRIVER="dummy"))
     try:
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline:
             summary = read_json(out / "summary.json") if (out / "summary.json").is_file() else {}
-            finished = [run for run in summary.get("runs", []) if run["status"] == "finished"]
-            if len(finished) == 2:
+            if sum(run["status"] == "finished" for run in summary.get("runs", [])) == finished:
                 break
             assert sweep.poll() is None, sweep.stdout.read()
             time.sleep(0.5)
         else:
-            pytest.fail("the two quick runs did not finish within 240 s")
-        workers = psutil.Process(sweep.pid).children(recursive=True)
-        assert len(workers) >= 2
+            pytest.fail(f"{finished} quick runs did not finish within 240 s")
+        children = psutil.Process(sweep.pid).children(recursive=True)
         os.killpg(sweep.pid, signal.SIGINT)
         printed = sweep.communicate(timeout=60)[0]
     finally:
         if sweep.poll() is None:
             os.killpg(sweep.pid, signal.SIGKILL)
-    assert sweep.returncode == 130, printed
+    return sweep.returncode, printed, children
+
+
+def test_ctrl_c_stops_every_worker_and_keeps_the_finished_runs(tmp_path):
+    out = tmp_path / "sweep"
+    # two quick settings and two that would take minutes; two workers: the quick ones finish, then
+    # both workers are inside long runs when Ctrl-C comes
+    code, printed, workers = interrupt_after(2, [
+        "train", "qlearning", "--env", "FrozenLake-v1", "--seeds", "0-1",
+        "--set", "episodes=20,1000000", "--workers", "2"], out)
+    assert code == 130, printed
+    assert len(workers) >= 2
     assert "Interrupted: the finished runs are kept" in printed
     # a worker that caught Ctrl-C itself would have stopped its training loop, said so, and
     # returned its partial agent as a finished run
@@ -252,8 +259,6 @@ def test_ctrl_c_stops_every_worker_and_keeps_the_finished_runs(tmp_path):
     assert status == {"episodes=20/seed-0": "finished", "episodes=20/seed-1": "finished",
                       "episodes=1000000/seed-0": "interrupted",
                       "episodes=1000000/seed-1": "interrupted"}
-    # a stopped run must not look finished: a worker that caught Ctrl-C itself would have
-    # returned its partial agent and written eval.json
     assert not (out / "episodes=1000000" / "seed-0" / "eval.json").exists()
     assert not (out / "episodes=1000000" / "seed-1" / "eval.json").exists()
     assert json.loads((out / "episodes=20" / "seed-1" / "eval.json").read_text())["seed"] == 1
@@ -271,32 +276,34 @@ ray.shutdown()
 """
 
 
-@pytest.fixture
-def ray_cluster(monkeypatch):
-    """A local Ray instance of one CPU in a process of its own; its GCS address."""
+@pytest.fixture(scope="module")
+def ray_cluster():
+    """A local Ray instance of one CPU in a process of its own, for this module's Ray tests; its
+    GCS address."""
     pytest.importorskip("ray", reason="Ray is not installed: pip install -c constraints.txt "
                                       "-e '.[cluster]' (make test does)")
-    # a throwaway cluster on 127.0.0.1: without Ray's token authentication (on by default for a
-    # new local cluster, with a token in ~/.ray that other clusters of this user share), and
-    # without usage reports
-    for name, value in (("RAY_AUTH_MODE", "disabled"), ("RAY_USAGE_STATS_ENABLED", "0")):
-        monkeypatch.setenv(name, value)
-    # Ray gives its node 30 s to register (fixed in ray/_private/node.py); on an overloaded
-    # machine that can pass, and a second start then finds the machine warmer
-    for _ in range(3):
-        head = subprocess.Popen([sys.executable, "-c", RAY_HEAD], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, text=True)
-        address = head.stdout.readline().strip()
-        if address:
-            break
-        head.wait(timeout=60)
-    else:
-        pytest.fail("a local Ray instance did not start in 3 tries (see the captured stderr)")
-    try:
-        yield address
-    finally:
-        head.stdin.close()
-        head.wait(timeout=60)
+    with pytest.MonkeyPatch.context() as patch:
+        # a throwaway cluster on this machine: without Ray's token authentication (on by default
+        # for a new local cluster, with a token in ~/.ray that other clusters of this user
+        # share), and without usage reports
+        for name, value in (("RAY_AUTH_MODE", "disabled"), ("RAY_USAGE_STATS_ENABLED", "0")):
+            patch.setenv(name, value)
+        # Ray gives its node 30 s to register (fixed in ray/_private/node.py); on an overloaded
+        # machine that can pass, and a second start then finds the machine warmer
+        for _ in range(3):
+            head = subprocess.Popen([sys.executable, "-c", RAY_HEAD], stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, text=True)
+            address = head.stdout.readline().strip()
+            if address:
+                break
+            head.wait(timeout=60)
+        else:
+            pytest.fail("a local Ray instance did not start in 3 tries (see the captured stderr)")
+        try:
+            yield address
+        finally:
+            head.stdin.close()
+            head.wait(timeout=60)
 
 
 def test_a_sweep_on_ray_gathers_the_same_folders_and_summary(tmp_path, ray_cluster):
@@ -314,3 +321,42 @@ def test_a_sweep_on_ray_gathers_the_same_folders_and_summary(tmp_path, ray_clust
     assert on_ray.summary["by_setting"][0]["final_return_median"] == round(sum(returns) / 2, 4)
     policy = dqn.load_policy(on_ray.out / "seed-0")  # a loadable model came back
     assert policy(np.zeros(4, dtype=np.float32)) in (0, 1)
+
+
+def test_ctrl_c_on_ray_cancels_the_runs_in_flight_and_keeps_the_finished_ones(tmp_path, ray_cluster):
+    import ray
+
+    out = tmp_path / "sweep"
+
+    def press_ctrl_c_once_the_quick_run_is_in() -> None:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            summary = read_json(out / "summary.json") if (out / "summary.json").is_file() else {}
+            if any(run["status"] == "finished" for run in summary.get("runs", [])):
+                os.kill(os.getpid(), signal.SIGINT)  # KeyboardInterrupt in train_seeds' wait
+                return
+            time.sleep(0.2)
+
+    # connected already, as a notebook would be: train_seeds does not disconnect, so only its
+    # cancel stops the run in flight (a driver that disconnects has Ray end its tasks anyway)
+    ray.init(address=ray_cluster, logging_level="ERROR", log_to_driver=False)
+    try:
+        presser = threading.Thread(target=press_ctrl_c_once_the_quick_run_is_in)
+        presser.start()
+        # one CPU: the quick run goes first and finishes, then the long one is in flight
+        sweep = train_seeds("qlearning", "FrozenLake-v1", "0", out=out,
+                            settings={"episodes": [20, 1_000_000]}, ray_address=ray_cluster,
+                            progress=False)
+        presser.join()
+        assert sweep.interrupted
+        assert {run.label: run.status for run in sweep.runs} == {
+            "episodes=20": "finished", "episodes=1000000": "interrupted"}
+        assert (out / "episodes=20" / "seed-0" / "eval.json").is_file()
+        assert not (out / "episodes=1000000").exists()  # its files never came back
+        # the cancelled run gave its CPU back: it is not left running on the cluster
+        deadline = time.monotonic() + 30
+        while ray.available_resources().get("CPU", 0) < 1 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert ray.available_resources().get("CPU", 0) == 1
+    finally:
+        ray.shutdown()
