@@ -4,6 +4,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# the test targets also install the optional extra `cluster` (Ray, ~80 MB) so the Ray path of
+# `rlcourse train --seeds` is tested; `make lab` does not download it
+CLUSTER_STAMP := $(VENV)/.installed-cluster
 # pygame's SDL wants a display it does not need for rgb_array frames
 export SDL_VIDEODRIVER := dummy
 # pytest's -n: two workers on a two-core laptop; nbval keeps each notebook on one worker
@@ -40,6 +43,10 @@ $(STAMP): pyproject.toml constraints.txt
 	@touch $(STAMP)
 	@echo "Set-up done: $(VENV) holds the pinned stack. Check it with: $(BIN)/rlcourse doctor"
 
+$(CLUSTER_STAMP): $(STAMP)
+	$(call PIP_INSTALL,$(BIN)) -c constraints.txt -e '.[dev,cluster]'
+	@touch $(CLUSTER_STAMP)
+
 # Jupyter refuses to start as root unless told to: containers and cloud machines often run as root
 LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: setup
@@ -68,10 +75,10 @@ MAKE_STARTED := $(shell date +%s)
 
 # Two passes (tools/run_suite.py): everything on this CPU's kernels, then the notebooks and the
 # learning tests again on generic CPU kernels, which round floats the way another CPU model does
-test: setup browser
+test: setup $(CLUSTER_STAMP) browser
 	$(BIN)/python tools/run_suite.py --jobs $(JOBS) --since $(MAKE_STARTED)
 
-test-unit: setup
+test-unit: setup $(CLUSTER_STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests -m "not learning"
 
 test-learning: setup
@@ -93,7 +100,7 @@ exercises: setup
 lock:
 	rm -rf /tmp/rlcourse-lock && $(PYTHON) -m venv /tmp/rlcourse-lock
 	$(call INSTALL_TORCH,/tmp/rlcourse-lock/bin)
-	$(call PIP_INSTALL,/tmp/rlcourse-lock/bin) -e '.[dev]'
+	$(call PIP_INSTALL,/tmp/rlcourse-lock/bin) -e '.[dev,cluster]'
 	/tmp/rlcourse-lock/bin/pip freeze --exclude-editable | sed 's/+cpu$$//' > constraints.txt.new
 	mv constraints.txt.new constraints.txt
 

@@ -15,6 +15,7 @@ module              what it holds                                          chapt
 ``runs``            metrics, config and eval records, overrides, Ctrl-C    all
 ``training``        the loop machinery every algorithm shares: clocks,     all
                     evaluations, the stop rule, checkpoints, run folders
+``sweep``           many seeds x settings at once: worker processes, Ray   all
 ``checkpoints``     weights as safetensors, metadata as JSON               04, 06
 ``plotting``        learning curves, Q-table maps, critic surfaces         all
 ``rendering``       episodes as inline videos, headless                    00, 04, 06
