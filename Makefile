@@ -44,7 +44,8 @@ $(STAMP): pyproject.toml constraints.txt
 	@echo "Set-up done: $(VENV) holds the pinned stack. Check it with: $(BIN)/rlcourse doctor"
 
 $(CLUSTER_STAMP): $(STAMP)
-	$(call PIP_INSTALL,$(BIN)) -c constraints.txt -e '.[dev,cluster]'
+	@start=$$(date +%s); $(call PIP_INSTALL,$(BIN)) -c constraints.txt -e '.[dev,cluster]' && \
+	echo $$(( $$(date +%s) - start )) > $(VENV)/.setup-cluster-seconds
 	@touch $(CLUSTER_STAMP)
 
 # Jupyter refuses to start as root unless told to: containers and cloud machines often run as root

@@ -100,12 +100,14 @@ def read_junit(path: Path) -> tuple[dict[str, float], dict[str, int]]:
 
 def setup_seconds(since: float | None) -> str:
     """What the set-up cost in this ``make test``, as a line of the breakdown."""
-    stamp = ROOT / ".venv" / ".setup-seconds"
     if since is None:
         return "not measured (run through make test)"
-    if stamp.exists() and stamp.stat().st_mtime >= since:
-        return f"{float(stamp.read_text()):.0f} s (the environment was created)"
-    return "none (the environment was already set up)"
+    steps = []
+    for name, what in ((".setup-seconds", "the environment"), (".setup-cluster-seconds", "Ray")):
+        stamp = ROOT / ".venv" / name  # written by the Makefile's set-up steps
+        if stamp.exists() and stamp.stat().st_mtime >= since:
+            steps.append(f"{what} {float(stamp.read_text()):.0f} s")
+    return ", ".join(steps) if steps else "none (the environment was already set up)"
 
 
 def main(argv: list[str] | None = None) -> int:
