@@ -5,36 +5,23 @@ import os
 import threading
 import time
 
-import importlib.util
-
 import numpy as np
 import pytest
 
 from rlcourse import checks, tabular
+from rlcourse.checks import engine
 
-HAS_DDPG = importlib.util.find_spec("rlcourse.ddpg") is not None
-EXERCISES = [checks.EPSILON_GREEDY, checks.Q_LEARNING_UPDATE, checks.SARSA_UPDATE, checks.REPLAY_BUFFER,
-             checks.TD_TARGET, checks.DQN_LOSS, checks.HARD_UPDATE, checks.SOFT_UPDATE,
-             checks.LOSS_FROM_BATCH, checks.COLLECT_EPISODE, checks.TRAIN_STEPS]
-# their references live in rlcourse.ddpg, which the DDPG chapter provides
-DDPG_EXERCISES = [checks.CRITIC_TARGET, checks.ACTOR_LOSS, checks.SCALE_ACTION, checks.SELECT_ACTION]
-NEEDS_DDPG = pytest.mark.skipif(not HAS_DDPG, reason="rlcourse.ddpg (the references) is not there yet")
-ALL = [pytest.param(e, id=e.name) for e in EXERCISES] + [pytest.param(e, id=e.name, marks=NEEDS_DDPG)
-                                                         for e in DDPG_EXERCISES]
+ALL = [pytest.param(e, id=e.name) for e in checks.EXERCISES]
 
 
 def mutant_params():
-    params = [pytest.param(exercise, mutant, id=f"{exercise.name}-{mutant.key}")
-              for exercise in EXERCISES for mutant in exercise.mutants()]
-    if HAS_DDPG:
-        params += [pytest.param(exercise, mutant, id=f"{exercise.name}-{mutant.key}")
-                   for exercise in DDPG_EXERCISES for mutant in exercise.mutants()]
-    return params
+    return [pytest.param(exercise, mutant, id=f"{exercise.name}-{mutant.key}")
+            for exercise in checks.EXERCISES for mutant in exercise.mutants()]
 
 
 @pytest.mark.parametrize("exercise", ALL)
 def test_the_reference_passes(exercise, capsys):
-    result = checks.run_check(exercise, exercise.reference())
+    result = checks.run_check(exercise, exercise.load_reference())
     assert result.passed and result.mistake is None
     assert result.message.startswith(f"✅ {exercise.name}: correct")
     assert capsys.readouterr().out == result.message + "\n"
@@ -57,7 +44,7 @@ def test_every_mutant_fails_with_its_own_hint(exercise, mutant):
 
 
 def test_a_failure_shows_one_small_example():
-    wrong = checks.Q_LEARNING_UPDATE.mutants()[0].fn  # bootstraps through terminal transitions
+    wrong = {m.key: m for m in checks.Q_LEARNING_UPDATE.mutants()}["bootstraps_terminal"].fn
     message = checks.run_check(checks.Q_LEARNING_UPDATE, wrong, quiet=True).message
     # the terminal case: r = -1, Q(1, 0) = 2, so td_error = -1 - 2 = -3; bootstrapping adds 0.9 * 3
     assert "terminated=True" in message
@@ -89,7 +76,7 @@ def test_an_endless_loop_gets_a_timeout_verdict_and_the_kernel_lives_on():
 
 
 def test_the_threaded_fallback_also_keeps_to_the_deadline(monkeypatch):
-    monkeypatch.setattr(checks.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    monkeypatch.setattr(engine.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
     assert checks.run_check(checks.SARSA_UPDATE, tabular.sarsa_update, quiet=True).passed
     stop = []
 
@@ -138,13 +125,15 @@ def test_a_function_that_changes_its_inputs_is_told_so():
     assert result.mistake == "mutates_input" and "`q_values` in place" in result.message
 
 
-def test_prints_inside_the_learner_code_do_not_leak(capsys):
+def test_what_the_learner_code_prints_is_shown_before_the_verdict(capsys):
     def sarsa_update(q_table, obs, action, reward, next_obs, next_action, terminated, alpha, gamma):
-        print("debugging")
+        print("debugging", obs)
         return tabular.sarsa_update(q_table, obs, action, reward, next_obs, next_action, terminated, alpha, gamma)
 
-    assert checks.check_sarsa_update(sarsa_update).passed
-    assert "debugging" not in capsys.readouterr().out
+    result = checks.check_sarsa_update(sarsa_update)
+    assert result.passed and result.printed == "debugging 0\ndebugging 1\ndebugging 3\ndebugging 2\n"
+    out = capsys.readouterr().out
+    assert out.startswith("Your code printed:\ndebugging 0\n") and out.endswith(result.message + "\n")
 
 
 def test_random_state_is_set_before_each_check():
@@ -251,7 +240,7 @@ def test_the_deadline_covers_the_learner_code_not_the_diagnosis():
         return x + 1
 
     exercise = checks.Exercise(name="add_one_or_not", reference=lambda: (lambda x: x),
-                               cases=lambda: [dict(x=1.0)], observe=checks._observe_output,
+                               cases=lambda: [dict(x=1.0)], observe=engine.observe_output,
                                mutants=lambda: [checks.Mutant("plus_one", "you added one", slow_mutant)])
     result = checks.run_check(exercise, lambda x: x + 1, timeout=1.0, quiet=True)
     assert result.mistake == "plus_one" and "you added one" in result.message
