@@ -25,8 +25,10 @@ after its verdict is printed; every :class:`CheckResult` also has a ``score`` (1
 
 from .ch02_tabular import (EPSILON_GREEDY, Q_LEARNING_UPDATE, SARSA_UPDATE, check_epsilon_greedy,
                            check_q_learning_update, check_sarsa_update)
+from .ch03_networks import DISCRETISE, ONLINE_Q_UPDATE, check_discretise, check_online_q_update
 from .ch04_dqn import (DQN_LOSS, HARD_UPDATE, REPLAY_BUFFER, SOFT_UPDATE, TD_TARGET, check_dqn_loss,
                        check_hard_update, check_replay_buffer, check_soft_update, check_td_target)
+from .ch05_dpg import CRITIC_SLOPE, DPG_GRADIENT, check_critic_slope, check_dpg_gradient
 from .ch06_ddpg import (ACTOR_LOSS, CRITIC_TARGET, SCALE_ACTION, check_actor_loss, check_critic_target,
                         check_scale_action)
 from .ch07_find_the_bug import (COLLECT_EPISODE, LOSS_FROM_BATCH, SELECT_ACTION, TRAIN_STEPS,
@@ -35,6 +37,6 @@ from .ch07_find_the_bug import (COLLECT_EPISODE, LOSS_FROM_BATCH, SELECT_ACTION,
 from .engine import CHECK_SEED, DEFAULT_TIMEOUT, CheckFailed, CheckResult, Exercise, Mutant, run_check
 
 #: every exercise with a check, in the order of the course
-EXERCISES = (EPSILON_GREEDY, Q_LEARNING_UPDATE, SARSA_UPDATE, REPLAY_BUFFER, TD_TARGET, DQN_LOSS,
-             HARD_UPDATE, SOFT_UPDATE, CRITIC_TARGET, ACTOR_LOSS, SCALE_ACTION, LOSS_FROM_BATCH,
+EXERCISES = (EPSILON_GREEDY, Q_LEARNING_UPDATE, SARSA_UPDATE, DISCRETISE, ONLINE_Q_UPDATE, REPLAY_BUFFER,
+             TD_TARGET, DQN_LOSS, HARD_UPDATE, SOFT_UPDATE, CRITIC_SLOPE, DPG_GRADIENT, CRITIC_TARGET, ACTOR_LOSS, SCALE_ACTION, LOSS_FROM_BATCH,
              COLLECT_EPISODE, TRAIN_STEPS, SELECT_ACTION)
