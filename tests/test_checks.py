@@ -131,9 +131,11 @@ def test_what_the_learner_code_prints_is_shown_before_the_verdict(capsys):
         return tabular.sarsa_update(q_table, obs, action, reward, next_obs, next_action, terminated, alpha, gamma)
 
     result = checks.check_sarsa_update(sarsa_update)
-    assert result.passed and result.printed == "debugging 0\ndebugging 1\ndebugging 3\ndebugging 2\n"
+    assert result.printed == "debugging 0\ndebugging 1\ndebugging 3\ndebugging 2\n"
     out = capsys.readouterr().out
     assert out.startswith("Your code printed:\ndebugging 0\n") and out.endswith(result.message + "\n")
+    # right on every input, yet a print left in floods a training loop: told, not passed
+    assert not result.passed and result.mistake == "prints" and "right results on every test input" in out
 
 
 def test_random_state_is_set_before_each_check():

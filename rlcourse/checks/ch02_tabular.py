@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Callable
 
+import copy
+
 import numpy as np
 
 from .engine import Exercise, Mutant, Wrong, _MutatedInput, call, checker, fmt, kind, same
@@ -19,6 +21,7 @@ _EPSILON_CALLS = 2000  # calls per case; action frequencies are compared within 
 def _epsilon_cases() -> list[dict]:
     return [dict(q_values=np.array([1.0, 3.0, 2.0, 0.5]), epsilon=0.2, seed=1),
             dict(q_values=np.array([-1.0, 0.5, -2.0]), epsilon=0.5, seed=2),
+            dict(q_values=np.array([0.0, -1.0, 1.5]), epsilon=0.1, seed=4),  # the last action is the best
             dict(q_values=np.array([2.0, 2.0, 0.0]), epsilon=0.0, seed=3)]
 
 
@@ -26,6 +29,7 @@ def _observe_epsilon_greedy(fn: Callable, case: dict) -> dict:
     q_values, epsilon = case["q_values"], case["epsilon"]
     n_actions = len(q_values)
     rng = np.random.default_rng(case["seed"])
+    state = copy.deepcopy(rng.bit_generator.state)
     counts = np.zeros(n_actions)
     given = q_values.copy()
     for _ in range(_EPSILON_CALLS):
@@ -45,7 +49,8 @@ def _observe_epsilon_greedy(fn: Callable, case: dict) -> dict:
         return [int(fn(q_values.copy(), epsilon, generator)) for _ in range(20)]
 
     return {"action frequencies": counts / _EPSILON_CALLS,
-            "same actions from the same seed": actions(case["seed"] + 100) == actions(case["seed"] + 100)}
+            "same actions from the same seed": actions(case["seed"] + 100) == actions(case["seed"] + 100),
+            "draws from the given rng": rng.bit_generator.state != state or epsilon == 0.0}
 
 
 def _greedy_ties_random(q_values: np.ndarray, rng: np.random.Generator) -> int:
@@ -62,8 +67,14 @@ def _greedy_share(have, cases) -> list[float]:
     return [float(f[int(np.argmax(c["q_values"]))]) for f, c in zip(_frequencies(have), cases)]
 
 
-def _not_reproducible(have, want, cases) -> bool:
-    return not all(h["same actions from the same seed"] for h in have)
+def _rng_unused(have, want, cases) -> bool:
+    return not all(h["same actions from the same seed"] and h["draws from the given rng"] for h in have)
+
+
+def _an_action_never_taken(have, want, cases) -> bool:
+    """An action that only exploring takes (a small share) is never taken."""
+    return any(0.02 < w < 0.3 and h < 0.005 for hv, wv in zip(have, want)
+               for h, w in zip(hv["action frequencies"], wv["action frequencies"]))
 
 
 def _ties_not_random(have, want, cases) -> bool:
@@ -117,20 +128,34 @@ def _epsilon_mutants() -> list[Mutant]:
         best = np.flatnonzero(q_values == q_values.max())
         return int(best[np.random.randint(len(best))])
 
+    def value_not_index(q_values, epsilon, rng):
+        if rng.random() < epsilon:
+            return int(rng.integers(len(q_values)))
+        return int(rng.choice(q_values[q_values == q_values.max()]))
+
+    def explores_excluding_first(q_values, epsilon, rng):
+        if rng.random() < epsilon:
+            return int(rng.integers(1, len(q_values)))
+        return _greedy_ties_random(q_values, rng)
+
     def explores_excluding_last(q_values, epsilon, rng):
         if rng.random() < epsilon:
             return int(rng.integers(len(q_values) - 1))  # the classic off-by-one: high is exclusive
         return _greedy_ties_random(q_values, rng)
 
     return [
-        Mutant("global_random", "you draw from np.random (or the random module) instead of the `rng` argument, "
-               "so the same seed does not give the same actions: use rng.random() and rng.integers()",
-               global_random, holds=_not_reproducible),
+        Mutant("value_not_index", "you chose among the best Q-values themselves, not among the actions that have "
+               "them: an action is an index, rng.choice(np.flatnonzero(q_values == q_values.max()))",
+               value_not_index),
         Mutant("argmin", "you pick the action with the smallest Q-value; greedy means argmax", argmin),
         Mutant("never_explores", "your agent never explores: with probability ε it must take a uniformly "
-               "random action", never_explores, holds=_greedy_share_is(lambda eps, n: 1.0)),
+               "random action, drawn from the `rng` argument (a generator made inside the function gives the "
+               "same draw on every call)", never_explores, holds=_greedy_share_is(lambda eps, n: 1.0)),
         Mutant("never_exploits", "your agent always acts at random: with probability 1 − ε it must take "
                "the greedy action argmax Q(s, ·)", never_exploits, holds=_greedy_share_is(lambda eps, n: 1 / n)),
+        Mutant("global_random", "your function does not draw from the `rng` it is given (it uses np.random, the "
+               "random module or a generator of its own), so the same seed does not give the same run: use "
+               "rng.random() and rng.integers()", global_random, holds=_rng_unused),
         Mutant("inverted_epsilon", "you explore with probability 1 − ε instead of ε: explore when "
                "`rng.random() < epsilon`", inverted,
                holds=_greedy_share_is(lambda eps, n: eps + (1 - eps) / n)),
@@ -141,6 +166,9 @@ def _epsilon_mutants() -> list[Mutant]:
                "excludes n, so draw rng.integers(len(q_values))", explores_excluding_last,
                holds=lambda have, want, cases: all(h["action frequencies"][-1] < 0.005 < w["action frequencies"][-1]
                                                    for h, w in zip(have[:2], want[:2]))),
+        Mutant("an_action_never_explored", "one action is never taken, though exploring must pick every action "
+               "with the same chance: draw the random action with rng.integers(len(q_values)), 0 to n − 1",
+               explores_excluding_first, holds=_an_action_never_taken),
         Mutant("first_of_ties", "ties always go to the same action (np.argmax takes the first), so a "
                "zero-initialised table never tries the others: break ties at random with rng", first_of_ties,
                holds=_ties_not_random),
@@ -172,14 +200,17 @@ def _observe_tabular(fn: Callable, case: dict) -> dict:
 
 def _tabular_update(next_value: Callable, *, use_terminated: bool = True, use_alpha: bool = True,
                     use_gamma: bool = True, td_error_sign: float = 1.0, step_sign: float = 1.0,
-                    writes: bool = True, returns: bool = True, whole_row: bool = False):
+                    writes: bool = True, returns: bool = True, whole_row: bool = False,
+                    mask_inverted: bool = False, swap_alpha_gamma: bool = False, discount_reward: bool = False):
     """A tabular TD update built from parts, each switch one common mistake."""
 
     def update(q_table, obs, action, reward, next_obs, terminated, alpha, gamma, next_action=None):
+        if swap_alpha_gamma:
+            alpha, gamma = gamma, alpha
         bootstrap = next_value(q_table, obs, action, next_obs, next_action)
-        if terminated and use_terminated:
+        if use_terminated and (not terminated if mask_inverted else terminated):
             bootstrap = 0.0
-        td_target = reward + (gamma if use_gamma else 1.0) * bootstrap
+        td_target = (gamma if discount_reward else 1.0) * reward + (gamma if use_gamma else 1.0) * bootstrap
         td_error = td_error_sign * (td_target - q_table[obs, action])
         if writes:
             step = step_sign * (alpha if use_alpha else 1.0) * (td_target - q_table[obs, action])
@@ -288,6 +319,13 @@ def _update_mutants(next_value: Callable, signature: Callable, wrong_next: list[
                holds=_step_ratio(lambda c: 1 / c["alpha"])),
         Mutant("no_gamma", "your target does not discount: multiply the next state's value by γ",
                mutant(use_gamma=False)),
+        Mutant("mask_inverted", "your terminal mask is inverted: a transition bootstraps only when terminated; "
+               "it must be the other way round, td_target = r + γ · (1 − terminated) · next value",
+               mutant(mask_inverted=True)),
+        Mutant("alpha_gamma_swapped", "you swapped α and γ: γ discounts the next state's value, α is the step "
+               "size of the update", mutant(swap_alpha_gamma=True)),
+        Mutant("gamma_on_reward", "you discounted the reward too: td_target = r + γ · next value, the reward "
+               "itself is not multiplied by γ", mutant(discount_reward=True)),
     ]
 
 

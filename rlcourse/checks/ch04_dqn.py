@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .engine import (Exercise, KindOf, Mutant, Wrong, as_array, call, checker, flat, is_tensor, kind,
+from .engine import (Exercise, KindOf, Mutant, Wrong, as_array, call, check_unchanged, checker, flat, is_tensor, kind,
                      ratio_everywhere)
 from .properties import only_terminated_rows_wrong, output_shape, usable_as_label
 
@@ -82,6 +82,12 @@ def _observe_replay(cls: Callable, case: dict) -> dict:
     return seen
 
 
+def _uniform(sampled_ids: np.ndarray, stored_ids: np.ndarray) -> bool:
+    """Whether every stored transition has about its share 1/n of the samples (±0.05, > 5 σ at 3000 draws)."""
+    share = np.array([(sampled_ids == i).mean() for i in stored_ids])
+    return bool(len(share) and np.abs(share - 1 / len(share)).max() < 0.05)
+
+
 def _observe_sample(cls: Callable, case: dict, buffer, stored: dict) -> dict:
     seen: dict[str, Any] = {}
     batch = buffer.sample(case["batch_size"])
@@ -94,8 +100,9 @@ def _observe_sample(cls: Callable, case: dict, buffer, stored: dict) -> dict:
     sampled = _rows(fields)
     seen["_sampled"] = sampled
     seen["share of samples from filled slots"] = float(np.isin(sampled["ids"], stored["ids"]).mean())
-    seen["frequency of each stored transition"] = np.array([(sampled["ids"] == i).mean()
-                                                            for i in np.sort(stored["ids"])])
+    seen["every stored transition is sampled equally often"] = _uniform(sampled["ids"], stored["ids"])
+    single = np.concatenate([as_array(buffer.sample(1).reward).reshape(-1) - 1 for _ in range(_SAMPLES)])
+    seen["batches of one are drawn at random"] = _uniform(single, stored["ids"])
     seen["each sampled row is one transition"] = sampled["whole"]
     seen["sampled terminated flags are the stored ones"] = bool(
         (sampled["terminated"] == sampled["true_terminated"]).all())
@@ -220,6 +227,15 @@ def _replay_mutants() -> list[Mutant]:
             batch = super().sample(batch_size)
             return batch._replace(reward=batch.reward.double())
 
+    class NewestFirst(ReplayBuffer):
+        def sample_indices(self, batch_size):
+            return (self.position - 1 - np.arange(batch_size)) % self.size
+
+    class ActionAsFloat(ReplayBuffer):
+        def sample(self, batch_size):
+            batch = super().sample(batch_size)
+            return batch._replace(action=batch.action.float())
+
     class GlobalRandom(ReplayBuffer):
         def sample_indices(self, batch_size):
             return np.random.randint(0, self.size, size=batch_size)
@@ -289,10 +305,16 @@ def _replay_mutants() -> list[Mutant]:
                holds=_in_any("same seed, same batch", lambda same_batch: not same_batch)),
         Mutant("not_uniform", "some stored transitions are sampled more often than others (or never): draw "
                "indices uniformly from 0 to len(buffer) − 1, e.g. self.rng.integers(0, self.size, size=batch_size)",
-               LastSlotNeverSampled, holds=lambda have, want, cases: any(
-                   not np.allclose(h["frequency of each stored transition"], w["frequency of each stored transition"],
-                                   atol=0.05) for h, w in zip(have, want)
-                   if len(h["frequency of each stored transition"]) == len(w["frequency of each stored transition"]))),
+               LastSlotNeverSampled,
+               holds=_in_any("every stored transition is sampled equally often", lambda uniform: not uniform)),
+        Mutant("not_random", "sample() does not draw at random: small batches always hold the same (e.g. the "
+               "newest) transitions; draw the indices with self.rng, uniformly over all stored transitions",
+               NewestFirst, holds=_in_any("batches of one are drawn at random", lambda uniform: not uniform)),
+        Mutant("action_not_int", "the sampled actions are not int64: they index the Q-values (gather), so keep "
+               "the stored action array's dtype, torch.from_numpy(self.action[idx])", ActionAsFloat,
+               holds=lambda have, want, cases: any(
+                   is_tensor(h["batch.action"].value) and h["batch.action"].value.dtype.is_floating_point
+                   for h in have if "batch.action" in h)),
         Mutant("batch_kind", "a field of the sampled Batch has the wrong shape or dtype: index each stored array "
                "with the same indices and turn it into a tensor as it is (torch.from_numpy(array[idx]))", Float64Reward,
                holds=lambda have, want, cases: any(h[name].text != w[name].text for h, w in zip(have, want)
@@ -306,6 +328,8 @@ REPLAY_BUFFER = Exercise(
     exception_hints=((("could not broadcast", "setting an array element"),
                       "a value does not fit the row it is written to: write one transition into one row, "
                       "self.obs[self.position] = obs"),
+                     (("larger sample than population",), "sample with replacement (a batch may hold a "
+                                                          "transition twice): self.rng.integers(0, len(self), size=batch_size)"),
                      (("index", "out of bounds"), "an index is out of range: rows run from 0 to capacity − 1, so "
                                                   "wrap position around with % capacity, and sample below len(self)")))
 
@@ -322,7 +346,9 @@ def _dqn_td_target_cases() -> list[dict]:
     large = dict(reward=torch.randn(32, generator=generator),
                  next_q_values=torch.randn(32, 3, generator=generator),
                  terminated=(torch.rand(32, generator=generator) < 0.3).float(), gamma=0.99)
-    return [small, large]
+    one = dict(reward=torch.tensor([0.5]), next_q_values=torch.tensor([[1.0, -1.0]]), terminated=torch.tensor([0.0]),
+               gamma=0.9)  # a batch of one transition: a squeeze() too many shows here
+    return [small, large, one]
 
 
 def _observe_target(fn: Callable, case: dict) -> dict:
@@ -366,7 +392,21 @@ def _dqn_td_target_mutants() -> list[Mutant]:
         Mutant("broadcast_batch_batch", "your shapes broadcast to (batch, batch): a (batch, 1) tensor "
                "(max with keepdim=True) met a (batch,) one; use next_q_values.max(dim=1).values, shape "
                "(batch,)", mutant(lambda q: q.max(dim=1, keepdim=True).values),
-               holds=output_shape(lambda shape, c: shape == (_batch_size(c),) * 2)),
+               holds=output_shape(lambda shape, c: shape == (_batch_size(c),) * 2 and _batch_size(c) > 1)),
+        Mutant("broadcast_averaged", "your target went through a (batch, batch) broadcast and was then averaged "
+               "back to (batch,): each row now mixes every transition's next value; avoid the broadcast, "
+               "next_q_values.max(dim=1).values has shape (batch,)",
+               lambda reward, next_q_values, terminated, gamma: (reward + gamma * (1.0 - terminated) * next_q_values.max(
+                   dim=1, keepdim=True).values).mean(dim=1)),
+        Mutant("flattened_broadcast", "your target has batch · batch numbers: a (batch, 1) tensor met a (batch,) "
+               "one and broadcast to (batch, batch) before it was flattened; keep every term (batch,)",
+               lambda reward, next_q_values, terminated, gamma: (reward + gamma * (1.0 - terminated) * next_q_values.max(
+                   dim=1, keepdim=True).values).reshape(-1),
+               holds=output_shape(lambda shape, c: shape == (_batch_size(c) ** 2,) != (_batch_size(c),))),
+        Mutant("batch_dimension_lost", "with a batch of one transition your target has shape (): a squeeze() "
+               "removed the batch dimension too; keep the shape (batch,) whatever the batch size",
+               lambda reward, next_q_values, terminated, gamma: (reward + gamma * (1.0 - terminated) * next_q_values.max(
+                   dim=1).values).squeeze(), holds=output_shape(lambda shape, c: shape == ())),
         Mutant("column_not_vector", "your target has shape (batch, 1); it must be (batch,), one number per "
                "transition: do not keep the reduced dimension (no keepdim, no unsqueeze)",
                lambda reward, next_q_values, terminated, gamma: (
@@ -382,8 +422,17 @@ def _dqn_td_target_mutants() -> list[Mutant]:
                "max over dim 1", mutant(lambda q: q.mean(dim=1))),
         Mutant("sum_not_max", "you summed the next Q-values; the target uses the best next action: "
                "max over dim 1", mutant(lambda q: q.sum(dim=1))),
+        Mutant("min_not_max", "you took the smallest next Q-value; the target uses the best one, "
+               "next_q_values.max(dim=1).values (a sort is ascending: its last column is the max)",
+               mutant(lambda q: q.min(dim=1).values)),
         Mutant("no_gamma", "your target does not discount: multiply the next state's value by γ",
                mutant(best, discount=False)),
+        Mutant("gamma_on_reward", "you discounted the reward too: y = r + γ · (1 − terminated) · max Q(s′, ·), "
+               "the reward itself is not multiplied by γ",
+               lambda reward, next_q_values, terminated, gamma: gamma * (reward + (1.0 - terminated) * best(next_q_values))),
+        Mutant("gamma_ignored", "your target ignores the gamma argument (a number of your own instead?): "
+               "discount by the γ you are given",
+               lambda reward, next_q_values, terminated, gamma: reward + 0.99 * (1.0 - terminated) * best(next_q_values)),
         Mutant("float64", "your target is float64; keep the dtype of reward (float32), e.g. by not "
                "building tensors from numpy float64 values", mutant(best, cast=torch.float64),
                holds=lambda have, want, cases: any(is_tensor(h["output"]) and h["output"].dtype == torch.float64
@@ -418,10 +467,20 @@ def _dqn_loss_cases() -> list[dict]:
 def observe_loss(fn: Callable, case: dict) -> dict:
     import warnings
 
+    import torch
+
+    inputs = copy.deepcopy(case)
     with warnings.catch_warnings():  # a (batch, 1) vs (batch,) loss warns; its value tells the story
         warnings.simplefilter("ignore", UserWarning)
-        loss, _ = call(fn, case)
-    return {"loss": loss, "loss can train the network": bool(is_tensor(loss) and loss.requires_grad)}
+        loss = fn(**inputs)
+    check_unchanged(case, inputs)
+    seen = {"loss": loss, "loss can train the network": bool(is_tensor(loss) and loss.requires_grad)}
+    if seen["loss can train the network"] and loss.numel() == 1:
+        (grad,) = torch.autograd.grad(loss.sum(), inputs["q_values"], allow_unused=True)
+        taken = torch.zeros(case["q_values"].shape, dtype=torch.bool)
+        taken[torch.arange(len(case["action"])), case["action"]] = True
+        seen["_gradient only at the actions taken"] = grad is not None and not bool(grad[~taken].abs().sum() > 0)
+    return seen
 
 
 def _value_right_but_no_graph(have, want, cases) -> bool:
@@ -464,6 +523,10 @@ def _dqn_loss_mutants() -> list[Mutant]:
                lambda q_values, action, td_target: F.smooth_l1_loss(q_values[:, action], td_target)),
         Mutant("max_not_taken", "you used max_a Q(s, a); the loss needs the Q-value of the action taken",
                lambda q_values, action, td_target: F.smooth_l1_loss(q_values.max(dim=1).values, td_target)),
+        Mutant("gather_dim0", "you gathered along dim 0, which picks rows by action number; the actions are the "
+               "columns: q_values.gather(1, action.unsqueeze(1)).squeeze(1)",
+               lambda q_values, action, td_target: F.smooth_l1_loss(
+                   q_values.gather(0, action.unsqueeze(1)).squeeze(1), td_target)),
         Mutant("mse", "you used the squared error; DQN here uses the Huber loss (F.smooth_l1_loss), which "
                "grows only linearly for large errors",
                lambda q_values, action, td_target: F.mse_loss(taken(q_values, action), td_target)),
@@ -478,6 +541,11 @@ def _dqn_loss_mutants() -> list[Mutant]:
                "target; Huber(q_pred − td_target) is never negative",
                lambda q_values, action, td_target: -F.smooth_l1_loss(taken(q_values, action), td_target),
                holds=_loss_ratio(lambda c: -1.0)),
+        Mutant("not_huber", "your loss uses the Q-values of the actions taken, but it is not the Huber loss "
+               "F.smooth_l1_loss (δ = 1): ½ x² where |x| < 1 and |x| − ½ beyond, averaged over the batch",
+               lambda q_values, action, td_target: F.l1_loss(taken(q_values, action), td_target),
+               holds=lambda have, want, cases: all(h.get("_gradient only at the actions taken") for h in have)
+               and not all(ratio_everywhere(h["loss"], w["loss"], len(c["action"])) for h, w, c in zip(have, want, cases))),
         Mutant("detached", "your loss has the right value but is cut off from the network (a .detach(), "
                ".item(), numpy or torch.tensor(...) on the way): no gradient can reach the online network",
                lambda q_values, action, td_target: F.smooth_l1_loss(taken(q_values.detach(), action), td_target),
@@ -507,7 +575,7 @@ def _network_pair_cases(taus: tuple[float, ...] | None = None) -> list[dict]:
     from rlcourse.networks import mlp
 
     cases = []
-    for seed, tau in zip((6, 7), taus or (None, None)):
+    for seed, tau in zip((6, 7, 8), taus or (None, None)):
         torch.manual_seed(seed)
         target, online = mlp(3, 2, hidden=(4,)), mlp(3, 2, hidden=(4,))
         case = dict(target=target, online=online)
@@ -575,6 +643,11 @@ def _hard_update_mutants() -> list[Mutant]:
     def first_only(target, online):
         next(target.parameters()).copy_(next(online.parameters()))
 
+    @torch.no_grad()
+    def adds(target, online):
+        for target_param, param in zip(target.parameters(), online.parameters()):
+            target_param.add_(param)
+
     return [
         Mutant("reversed", "you copied the target into the online network; the direction is target ← online",
                reversed_direction, holds=_online_changed),
@@ -585,6 +658,9 @@ def _hard_update_mutants() -> list[Mutant]:
                "with every training step; copy the values instead (load_state_dict)", shares, holds=_shares),
         Mutant("first_parameter_only", "you copied only some of the parameters: copy all of them, weights and "
                "biases of every layer", first_only, holds=_partly_updated),
+        Mutant("added_not_copied", "you added the online parameters to the target's (θ⁻ + θ) instead of "
+               "replacing them: copy them, target.load_state_dict(online.state_dict()) or target_param.copy_(param)",
+               adds),
     ]
 
 
@@ -657,7 +733,7 @@ def _share(target, online) -> None:
 
 SOFT_UPDATE = Exercise(
     name="soft_update", reference="rlcourse.networks:soft_update",
-    cases=lambda: _network_pair_cases(taus=(0.1, 0.3)), observe=_observe_target_update,
+    cases=lambda: _network_pair_cases(taus=(0.1, 0.3, 1.0)), observe=_observe_target_update,
     mutants=_soft_update_mutants, mutable=("target", "online"), exception_hints=HARD_UPDATE.exception_hints)
 
 check_replay_buffer = checker(REPLAY_BUFFER, "a ReplayBuffer subclass with add(...) and sample(batch_size)")

@@ -74,6 +74,14 @@ def _critic_target_mutants() -> list[Mutant]:
                 return r + (gamma if discount else 1.0) * mask(terminated) * next_q
         return critic_target
 
+    @torch.no_grad()
+    def swapped_arguments(target_actor, target_critic, reward, next_obs, terminated, gamma):
+        return reward + gamma * (1.0 - terminated) * target_critic(target_actor(next_obs), next_obs)
+
+    @torch.no_grad()
+    def gamma_on_reward(target_actor, target_critic, reward, next_obs, terminated, gamma):
+        return gamma * (reward + (1.0 - terminated) * target_critic(next_obs, target_actor(next_obs)))
+
     def in_inference_mode(target_actor, target_critic, reward, next_obs, terminated, gamma):
         with torch.inference_mode():
             return reward + gamma * (1.0 - terminated) * target_critic(next_obs, target_actor(next_obs))
@@ -94,13 +102,22 @@ def _critic_target_mutants() -> list[Mutant]:
                "the target is just the reward", mutant(mask=lambda t: 1.0 - 0.5 * t), holds=only_terminated_rows_wrong),
         Mutant("broadcast_batch_batch", "your shapes broadcast to (batch, batch): a (batch, 1) tensor met a "
                "(batch,) one; keep reward, terminated and Q all (batch,)", mutant(reward_column=True),
-               holds=output_shape(lambda shape, c: shape == (_batch_size(c),) * 2)),
+               holds=output_shape(lambda shape, c: shape == (_batch_size(c),) * 2 and _batch_size(c) > 1)),
         Mutant("column_not_vector", "your target has shape (batch, 1); it must be (batch,): the critic already "
                "returns (batch,), so do not unsqueeze or keep a dimension",
                lambda target_actor, target_critic, reward, next_obs, terminated, gamma: mutant()(
                    target_actor, target_critic, reward, next_obs, terminated, gamma).unsqueeze(1),
                holds=output_shape(lambda shape, c: shape == (_batch_size(c), 1))),
         Mutant("no_gamma", "your target does not discount: multiply the next value by γ", mutant(discount=False)),
+        Mutant("critic_arguments_swapped", "you called the critic as target_critic(action, obs); it takes "
+               "(obs, action): target_critic(next_obs, target_actor(next_obs))", swapped_arguments),
+        Mutant("gamma_on_reward", "you discounted the reward too: y = r + γ (1 − terminated) Q′(s′, μ′(s′)), "
+               "the reward itself is not multiplied by γ", gamma_on_reward),
+        Mutant("not_a_tensor", "return the target as a torch tensor (batch,), not a numpy array or a number: "
+               "it is the label of the critic's loss",
+               lambda target_actor, target_critic, reward, next_obs, terminated, gamma: mutant()(
+                   target_actor, target_critic, reward, next_obs, terminated, gamma).numpy(),
+               holds=lambda have, want, cases: any(not is_tensor(h["output"]) for h in have)),
     ]
 
 
@@ -130,7 +147,14 @@ def _observe_actor_loss(fn: Callable, case: dict) -> dict:
         loss.backward()
     seen["gradient reaches the actor"] = any(p.grad is not None and bool(p.grad.abs().sum() > 0)
                                              for p in inputs["actor"].parameters())
+    seen["the critic can still be trained"] = all(p.requires_grad for p in inputs["critic"].parameters())
     return seen
+
+
+def _freezes_critic(actor, critic, obs):
+    for param in critic.parameters():
+        param.requires_grad_(False)
+    return -critic(obs, actor(obs)).mean()
 
 
 def _actor_loss_mutants() -> list[Mutant]:
@@ -159,6 +183,15 @@ def _actor_loss_mutants() -> list[Mutant]:
                "operations from actor(obs) to the result (no .detach(), numpy or torch.tensor(...) on the way)",
                lambda actor, critic, obs: torch.tensor(-critic(obs, actor(obs)).sum().item()),
                holds=lambda have, want, cases: any(not h["loss has a graph"] for h in have)),
+        Mutant("critic_frozen", "you switched off requires_grad on the critic's parameters and left it off, so "
+               "the critic can never be trained again; leave the critic as it is: the actor loss changes only "
+               "what the actor's optimizer steps", _freezes_critic,
+               holds=lambda have, want, cases: not all(h["the critic can still be trained"] for h in have)),
+        Mutant("minus_on_action", "you negated the action, −Q(s, μ(s)) is not Q(s, −μ(s)): put the minus in "
+               "front of the critic's value, −critic(obs, actor(obs)).mean()",
+               lambda actor, critic, obs: critic(obs, -actor(obs)).mean()),
+        Mutant("max_not_mean", "you took the largest Q of the batch; the loss averages over all states, "
+               "−critic(obs, actor(obs)).mean()", lambda actor, critic, obs: -critic(obs, actor(obs)).max()),
         Mutant("sum_not_mean", "you summed over the batch; take the mean",
                lambda actor, critic, obs: -critic(obs, actor(obs)).sum(),
                holds=lambda have, want, cases: all(ratio_everywhere(h["loss"], w["loss"], len(c["obs"]))
@@ -170,7 +203,12 @@ ACTOR_LOSS = Exercise(
     name="actor_loss", reference="rlcourse.ddpg:actor_loss",
     cases=_actor_loss_cases, observe=_observe_actor_loss, mutants=_actor_loss_mutants,
     exception_hints=((("mat1 and mat2",), "a network got an input of the wrong width: the actor takes obs, the "
-                                          "critic takes (obs, action)"),))
+                                          "critic takes (obs, action)"),
+                     (("dimension out of range",), "the critic already returns (batch,): there is no dimension 1 "
+                                                   "to squeeze or index; average it as it is, .mean()"),
+                     (("backward through the graph a second time",),
+                      "do not call backward() inside the function: return the loss, and the training loop "
+                      "calls backward() on it once")))
 
 
 def _scale_action_cases() -> list[dict]:
@@ -181,7 +219,17 @@ def _scale_action_cases() -> list[dict]:
             dict(raw_action=np.array([[-1.0, 1.0], [0.5, -0.25], [1.0, 0.0]], dtype=np.float32),
                  low=np.array([0.0, -1.0], dtype=np.float32), high=np.array([1.0, 3.0], dtype=np.float32)),
             dict(raw_action=torch.tensor([[-1.0, 0.5], [0.0, 1.0]]), low=torch.tensor([0.0, -1.0]),
-                 high=torch.tensor([1.0, 3.0]))]
+                 high=torch.tensor([1.0, 3.0])),
+            # the actor's output: a tensor with a graph, which the scaled action must keep
+            dict(raw_action=torch.tensor([[-1.0, 0.25], [1.0, -0.5]], requires_grad=True),
+                 low=torch.tensor([-2.0, 0.0]), high=torch.tensor([2.0, 1.0]))]
+
+
+def _observe_scale_action(fn: Callable, case: dict) -> dict:
+    output, _ = call(fn, case)
+    return {"output": output, "keeps the gradient of a tensor input": bool(
+        not is_tensor(case["raw_action"]) or not case["raw_action"].requires_grad
+        or (is_tensor(output) and output.requires_grad))}
 
 
 def _ends_map_to(low_end: Callable, high_end: Callable) -> Callable:
@@ -207,6 +255,15 @@ def _scale_action_mutants() -> list[Mutant]:
                "low + (raw_action + 1) · (high − low) / 2", lambda raw_action, low, high: raw_action * high),
         Mutant("clipped_not_scaled", "clipping to [low, high] is not scaling: −1 must map to low and +1 to high",
                lambda raw_action, low, high: raw_action.clip(low, high)),
+        Mutant("width_plus", "the width of the interval is high − low, not high + low",
+               lambda raw_action, low, high: low + (raw_action + 1) * (high + low) / 2),
+        Mutant("first_bound_only", "you used only the first dimension's bounds (low[0], high[0]); each action "
+               "dimension has its own: use low and high whole, element by element",
+               lambda raw_action, low, high: low[0] + (raw_action + 1) * (high[0] - low[0]) / 2),
+        Mutant("graph_lost", "your scaled action lost the actor's graph (a numpy round trip, torch.tensor(...) or "
+               ".detach()), so no gradient could reach the actor through it: use arithmetic on the tensor itself",
+               lambda raw_action, low, high: _detached_scale(raw_action, low, high),
+               holds=lambda have, want, cases: not all(h["keeps the gradient of a tensor input"] for h in have)),
         Mutant("no_half", "you forgot the / 2: (raw_action + 1) runs from 0 to 2, so halve (high − low)",
                lambda raw_action, low, high: low + (raw_action + 1) * (high - low)),
         Mutant("no_offset", "you forgot to add low: −1 must map to low, not to 0",
@@ -224,6 +281,11 @@ def _scale_action_mutants() -> list[Mutant]:
     ]
 
 
+def _detached_scale(raw_action, low, high):
+    raw = raw_action.detach() if is_tensor(raw_action) else raw_action
+    return low + (raw + 1) * (high - low) / 2
+
+
 def _low_end_right(have, cases) -> bool:
     for h, c in zip(have, cases):
         raw, out = as_array(c["raw_action"]), as_array(h["output"])
@@ -237,7 +299,13 @@ def _low_end_right(have, cases) -> bool:
 
 SCALE_ACTION = Exercise(
     name="scale_action", reference="rlcourse.ddpg:scale_action",
-    cases=_scale_action_cases, observe=observe_output, mutants=_scale_action_mutants)
+    cases=_scale_action_cases, observe=_observe_scale_action, mutants=_scale_action_mutants,
+    exception_hints=((("numpy() on tensor that requires grad", "can't call numpy"),
+                      "scale_action must take the actor's tensor as it is (it has a graph): use arithmetic "
+                      "only, no np.asarray, .numpy() or float()"),
+                     (("only one element tensors", "only length-1 arrays", "only size-1 arrays"),
+                      "low and high hold one bound per action dimension: use them as arrays, element by "
+                      "element, not as one number (float(low))")))
 
 check_critic_target = checker(
     CRITIC_TARGET, "critic_target(target_actor, target_critic, reward, next_obs, terminated, gamma) -> (B,)")

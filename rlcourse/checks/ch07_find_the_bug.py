@@ -88,6 +88,12 @@ def _loss_from_batch_mutants() -> list[Mutant]:
             target = td_target(batch.reward, target_q_network(batch.next_obs), done, gamma)
         return dqn_loss(q_network(batch.obs), batch.action, target)
 
+    def online_no_grad(q_network, target_q_network, batch, gamma):
+        with torch.no_grad():
+            q_values = q_network(batch.obs)
+        next_q_values = target_q_network(batch.next_obs)
+        return dqn_loss(q_values, batch.action, td_target(batch.reward, next_q_values, batch.terminated, gamma))
+
     def online_target(q_network, target_q_network, batch, gamma):
         with torch.no_grad():
             target = td_target(batch.reward, q_network(batch.next_obs), batch.terminated, gamma)
@@ -100,6 +106,10 @@ def _loss_from_batch_mutants() -> list[Mutant]:
                "future, so only batch.terminated may stop the bootstrap", truncated_terminal),
         Mutant("online_network_target", "your target uses the online network; the next state's value comes "
                "from target_q_network", online_target),
+        Mutant("online_without_gradient", "the online network gets no gradient: only the target's forward pass "
+               "goes under torch.no_grad(); q_network(batch.obs) must keep its graph so the loss can train it",
+               online_no_grad, holds=lambda have, want, cases: not any(h["the online network gets gradients"]
+                                                                      for h in have)),
     ]
 
 
@@ -110,7 +120,8 @@ LOSS_FROM_BATCH = Exercise(
 
 def _collect_cases() -> list[dict]:
     return [dict(max_episode_steps=6, policy="balance", seed=0),   # cut by the time limit: truncated
-            dict(max_episode_steps=40, policy="push_left", seed=1)]  # the pole falls: terminated
+            dict(max_episode_steps=40, policy="push_left", seed=1),  # the pole falls: terminated
+            dict(max_episode_steps=9, policy="push_left", seed=2)]  # it falls on the time limit's step: both
 
 
 def _collect_reference(env, policy, buffer, seed):
@@ -168,12 +179,100 @@ def _collect_mutants() -> list[Mutant]:
             if terminated or truncated:
                 return episode_return
 
+    def stops_on_terminated_only(env, policy, buffer, seed):
+        obs, _ = env.reset(seed=seed)
+        episode_return = 0.0
+        for _ in range(100):  # the mistake runs on past the time limit; 100 steps show it
+            action = policy(obs)
+            next_obs, reward, terminated, truncated, _ = env.step(action)
+            buffer.add(obs, action, reward, next_obs, terminated=terminated, truncated=truncated)
+            episode_return += reward
+            if terminated:
+                break
+            obs = next_obs
+        return episode_return
+
+    def flags_swapped(env, policy, buffer, seed):
+        return _collect_reference(env, policy, _Swapping(buffer), seed)
+
+    def never_terminal(env, policy, buffer, seed):
+        return _collect_reference(env, policy, _NeverTerminal(buffer), seed)
+
+    def stores_next_obs_as_obs(env, policy, buffer, seed):
+        return _collect_reference(env, policy, _NextObsAsObs(buffer), seed)
+
+    def unseeded(env, policy, buffer, seed):
+        return _collect_reference(env, policy, buffer, seed + 1)
+
+    def terminal_dropped(env, policy, buffer, seed):
+        return _collect_reference(env, policy, _TerminalDroppedAtLimit(buffer), seed)
+
+    def stored(name):
+        return lambda h: h[f"stored {name}"]
+
     return [
         Mutant("truncated_as_terminal", "you treated truncated as terminal: a time limit cuts the episode but "
                "the future still exists, so store terminated as it is (end the loop on either)", merged),
         Mutant("obs_not_advanced", "obs is never moved on to next_obs, so every transition starts from the "
                "first state", stale_obs),
+        Mutant("flags_swapped", "you stored terminated as truncated and truncated as terminated: pass each "
+               "flag to buffer.add under its own name", flags_swapped,
+               holds=lambda have, want, cases: all(np.array_equal(h["stored terminated"], w["stored truncated"])
+                                                   and np.array_equal(h["stored truncated"], w["stored terminated"])
+                                                   for h, w in zip(have, want))),
+        Mutant("never_terminal", "no transition is stored as terminated, though the pole fell: store the "
+               "terminated flag env.step returned", never_terminal,
+               holds=lambda have, want, cases: all(not h["stored terminated"].any() for h in have)),
+        Mutant("loop_runs_on", "the loop runs on after the episode ended: stop when terminated or truncated",
+               stops_on_terminated_only,
+               holds=lambda have, want, cases: any(h["transitions stored"] > w["transitions stored"]
+                                                   for h, w in zip(have, want))),
+        Mutant("not_reset_with_seed", "the episode does not start where env.reset(seed=seed) puts it: reset "
+               "with the seed you are given", unseeded,
+               holds=lambda have, want, cases: any(len(h["stored obs"]) and len(w["stored obs"])
+                                                   and not np.allclose(h["stored obs"][0], w["stored obs"][0])
+                                                   and not np.allclose(h["stored obs"][0], w["stored next_obs"][0])
+                                                   for h, w in zip(have, want))),
+        Mutant("next_obs_as_obs", "every transition is stored with the next observation as its obs: keep the "
+               "obs the action was taken in apart from env.step's next_obs", stores_next_obs_as_obs,
+               holds=lambda have, want, cases: all(len(h["stored obs"]) and np.allclose(h["stored obs"],
+                                                                                        h["stored next_obs"])
+                                                   for h in have)),
+        Mutant("terminal_dropped_at_time_limit", "on the last step the pole fell AND the time limit hit: "
+               "terminated and truncated are both True then, and terminated must be stored as env.step gave it",
+               terminal_dropped, holds=lambda have, want, cases: any(
+                   not np.array_equal(h["stored terminated"], w["stored terminated"]) for h, w in zip(have, want))),
     ]
+
+
+class _BufferProxy:
+    """Passes add() on to a buffer, changing what is stored the way one mistake does."""
+
+    def __init__(self, buffer) -> None:
+        self.buffer = buffer
+
+    def add(self, obs, action, reward, next_obs, terminated, truncated):
+        self.buffer.add(*self.change(obs, action, reward, next_obs, terminated, truncated))
+
+
+class _Swapping(_BufferProxy):
+    def change(self, obs, action, reward, next_obs, terminated, truncated):
+        return obs, action, reward, next_obs, truncated, terminated
+
+
+class _NeverTerminal(_BufferProxy):
+    def change(self, obs, action, reward, next_obs, terminated, truncated):
+        return obs, action, reward, next_obs, False, truncated
+
+
+class _NextObsAsObs(_BufferProxy):
+    def change(self, obs, action, reward, next_obs, terminated, truncated):
+        return next_obs, action, reward, next_obs, terminated, truncated
+
+
+class _TerminalDroppedAtLimit(_BufferProxy):
+    def change(self, obs, action, reward, next_obs, terminated, truncated):
+        return obs, action, reward, next_obs, terminated and not truncated, truncated
 
 
 COLLECT_EPISODE = Exercise(
@@ -222,7 +321,38 @@ def _train_steps_mutants() -> list[Mutant]:
     def every_step(step, every, q_network, target_q_network):
         hard_update(target_q_network, q_network)
 
+    def before_the_step(q_network, target_q_network, optimizer, batches, gamma, target_update_every):
+        from rlcourse.dqn import dqn_update
+
+        for step, batch in enumerate(batches, start=1):
+            _reference_update(step, target_update_every, q_network, target_q_network)
+            dqn_update(q_network, target_q_network, optimizer, batch, gamma=gamma)
+
+    def rebinds(q_network, target_q_network, optimizer, batches, gamma, target_update_every):
+        from rlcourse.dqn import dqn_update
+
+        for step, batch in enumerate(batches, start=1):
+            dqn_update(q_network, target_q_network, optimizer, batch, gamma=gamma)
+            if step % target_update_every == 0:
+                target_q_network = q_network
+
+    def counts_from_zero(step, every, q_network, target_q_network):
+        _reference_update(step - 1, every, q_network, target_q_network)
+
+    def off_steps(step, every, q_network, target_q_network):
+        if step % every:
+            hard_update(target_q_network, q_network)
+
     return [
+        Mutant("counts_from_zero", "your step count starts at 0, so the target is updated after steps 1, 3, 5 "
+               "... (every 2) instead of 2, 4, 6: enumerate(batches, start=1)", _train_steps(counts_from_zero)),
+        Mutant("updates_on_off_steps", "`if step % target_update_every:` is true when the step is NOT a "
+               "multiple: compare with == 0", _train_steps(off_steps)),
+        Mutant("copied_before_the_step", "the target is copied before the gradient step, so it holds the network "
+               "of one update before: update the target after dqn_update", before_the_step),
+        Mutant("rebinds_target", "`target_q_network = q_network` only renames a local variable: the caller's "
+               "target never changes and later updates use the online network as its own target; copy the "
+               "parameters with hard_update(target_q_network, q_network)", rebinds),
         Mutant("reversed_update", "the target network is never updated: hard_update(q_network, "
                "target_q_network) copies the target INTO the online network (arguments are target, online)",
                _train_steps(reversed_update)),
@@ -269,8 +399,10 @@ def _select_action_cases() -> list[dict]:
 def _observe_select_action(fn: Callable, case: dict) -> dict:
     inputs = {k: v for k, v in copy.deepcopy(case).items() if k != "seed"}
     rng = np.random.default_rng(case["seed"])
-    actions = [fn(rng=rng, **inputs) for _ in range(5)]
-    return {"actions": np.stack([np.asarray(a, dtype=float) for a in actions])}
+    state = copy.deepcopy(rng.bit_generator.state)
+    actions = np.stack([np.asarray(fn(rng=rng, **inputs), dtype=float) for _ in range(5)])
+    return {"actions": actions, "draws its noise from the given rng": rng.bit_generator.state != state,
+            "_bounds": (case["low"], case["high"])}
 
 
 def _select_action_reference(actor_net, obs, low, high, noise_scale, rng):
@@ -299,11 +431,50 @@ def _select_action_mutants() -> list[Mutant]:
             raw_action = actor_net(torch.as_tensor(obs)).numpy()
         return scale_action(raw_action + noise_scale * rng.standard_normal(raw_action.shape), low, high)
 
+    def clipped_to_bounds(actor_net, obs, low, high, noise_scale, rng):
+        with torch.no_grad():
+            raw_action = actor_net(torch.as_tensor(obs)).numpy()
+        return np.clip(raw_action + noise_scale * rng.standard_normal(raw_action.shape), low, high)
+
+    def variant(change):
+        def select_action(actor_net, obs, low, high, noise_scale, rng):
+            with torch.no_grad():
+                raw_action = actor_net(torch.as_tensor(obs)).numpy()
+            return change(raw_action, low, high, noise_scale, rng)
+        return select_action
+
+    def noisy(raw_action, noise_scale, rng):
+        return np.clip(raw_action + noise_scale * rng.standard_normal(raw_action.shape), -1.0, 1.0)
+
     return [
+        Mutant("noise_not_from_rng", "the noise is not drawn from the `rng` argument (np.random or a generator "
+               "of your own), so the same seed does not give the same actions: rng.standard_normal(...)",
+               variant(lambda raw, low, high, scale, rng: scale_action(np.clip(
+                   raw + scale * np.random.standard_normal(raw.shape), -1.0, 1.0), low, high)),
+               holds=lambda have, want, cases: not all(h["draws its noise from the given rng"] for h in have)),
         Mutant("unscaled", "the action is never scaled to the env's bounds: the actor's tanh gives [−1, 1], "
                "the env wants [low, high]; return scale_action(raw_action, low, high)", unscaled),
         Mutant("noise_outside_bounds", "with the noise added the action can leave the bounds: clip the noisy "
                "raw action to [−1, 1] before scaling", unclipped),
+        Mutant("clipped_not_scaled", "clipping to [low, high] is not scaling: the actor's [−1, 1] must be mapped "
+               "onto [low, high] with scale_action(raw_action, low, high)", clipped_to_bounds),
+        Mutant("scaled_then_clipped_to_unit", "you scaled the action and then clipped it to [−1, 1], which cuts "
+               "the bounds off again: clip the noisy raw action to [−1, 1] first, then scale it",
+               variant(lambda raw, low, high, scale, rng: np.clip(
+                   scale_action(raw, low, high) + scale * rng.standard_normal(raw.shape), -1.0, 1.0))),
+        Mutant("bounds_swapped", "you passed the bounds in the wrong order: scale_action(raw_action, low, high), "
+               "low first", variant(lambda raw, low, high, scale, rng: scale_action(noisy(raw, scale, rng), high, low))),
+        Mutant("times_high", "raw_action · high works only for bounds symmetric around 0: use "
+               "scale_action(raw_action, low, high)",
+               variant(lambda raw, low, high, scale, rng: noisy(raw, scale, rng) * high)),
+        Mutant("noise_scaled_by_width", "you stretched the noise by the full width high − low after scaling: add "
+               "the noise to the raw action in [−1, 1], clip, then scale (that stretches it by half the width)",
+               variant(lambda raw, low, high, scale, rng: np.clip(
+                   scale_action(raw, low, high) + scale * (high - low) * rng.standard_normal(raw.shape), low, high))),
+        Mutant("stays_in_unit_interval", "your actions never leave [−1, 1], though the env's bounds are wider: "
+               "clip the noisy raw action to [−1, 1], then scale it with scale_action(raw_action, low, high)",
+               variant(lambda raw, low, high, scale, rng: np.tanh(scale_action(noisy(raw, scale, rng), low, high))),
+               holds=lambda have, want, cases: all(np.abs(h["actions"]).max() <= 1.0 for h in have)),
     ]
 
 

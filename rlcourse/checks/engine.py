@@ -64,8 +64,8 @@ class CheckResult:
         message: the verdict as printed.
         mistake: what went wrong, as a short key: a catalogue key (e.g. ``"bootstraps_terminal"``),
             or ``"not_implemented"``, ``"timeout"``, ``"exception"``, ``"mutates_input"``, ``"exits"``,
-            ``"signature"``, ``"crashed"``, ``"kind"`` (wrong type, shape or dtype), ``"values"``;
-            ``None`` if passed.
+            ``"signature"``, ``"prints"`` (right, but prints), ``"crashed"``, ``"kind"`` (wrong type,
+            shape or dtype), ``"values"``; ``None`` if passed.
         printed: what the learner's code printed while it ran (shown before the verdict).
     """
 
@@ -240,7 +240,7 @@ def _run_threaded(exercise: Exercise, fn: Callable, timeout: float) -> tuple[boo
 
 
 #: mistakes that are about running the code, not about the answer: told in full even without reveal
-_PLAIN_MISTAKES = ("timeout", "crashed", "exception", "mutates_input", "exits", "signature")
+_PLAIN_MISTAKES = ("timeout", "crashed", "exception", "mutates_input", "exits", "signature", "prints")
 
 
 def _grading_mode(grading: str | None) -> str | None:
@@ -468,6 +468,10 @@ def _short_traceback(error: BaseException) -> str:
 
 #: hints for errors any exercise's code may raise, after the exercise's own; each names a cause
 _GENERAL_HINTS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("assertionerror",), "an `assert` in your code failed on the valid input above: remove it, or let it "
+                          "accept every value the exercise allows"),
+    (("bitwise_not", "~", "invert"), "~ is a bitwise not: on a float tensor it fails and on a Python bool "
+                                     "~False is −1; write the mask as (1 − terminated)"),
     (("boolean value of tensor",), "a Python `if` (or `and`/`or`) met a tensor of many values; work on the "
                                    "whole batch with arithmetic instead, e.g. multiply by (1 − terminated)"),
     (("inference tensors",), "a tensor made under torch.inference_mode() cannot be used where autograd "
@@ -539,11 +543,34 @@ def _diagnose(exercise: Exercise, fn: Callable,
     if error is not None:
         passed, message, mistake = _diagnose_error(exercise, reference, fn, cases, len(got), error)
         return passed, message, mistake, text
+    order = _parameter_order(reference, fn)
+    if order:
+        return False, order, "signature", text
     passed, message, mistake = _diagnose_outputs(exercise, cases, expected, got)
     errors = [(index, run["_error"]) for index, run in enumerate(got) if "_error" in run]
     if mistake in ("values", "kind") and errors:  # nothing named it: the error an observation kept is told
         passed, message, mistake = _diagnose_error(exercise, reference, fn, cases, *errors[0])
+    if passed and text:
+        # a training loop calls the function thousands of times: a print left in floods the notebook
+        return False, ("your function gives the right results on every test input, but it prints (shown "
+                       "above), and a training loop calls it thousands of times: remove the print() once you "
+                       "are done debugging."), "prints", text
     return passed, message, mistake, text
+
+
+def _parameter_order(reference: Callable, fn: Callable) -> str | None:
+    """A verdict when ``fn`` takes the reference's parameters in another order (a positional call breaks)."""
+    try:
+        ours, theirs = inspect.signature(reference).parameters, inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return None
+    if inspect.isclass(reference):
+        return None
+    if list(theirs) != list(ours) and sorted(theirs) == sorted(ours):
+        return (f"your function takes its parameters in another order than the exercise gives, so a call "
+                f"with positional arguments mixes them up: keep the given signature, {_signature(reference)}; "
+                f"yours is {_signature(fn)}.")
+    return None
 
 
 def _diagnose_error(exercise: Exercise, reference: Callable, fn: Callable, cases: list[dict], index: int,
