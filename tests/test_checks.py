@@ -246,3 +246,149 @@ def test_the_deadline_covers_the_learner_code_not_the_diagnosis():
                                mutants=lambda: [checks.Mutant("plus_one", "you added one", slow_mutant)])
     result = checks.run_check(exercise, lambda x: x + 1, timeout=1.0, quiet=True)
     assert result.mistake == "plus_one" and "you added one" in result.message
+
+
+def test_grading_mode_raises_on_a_wrong_answer_and_scores(monkeypatch, capsys):
+    wrong = {m.key: m for m in checks.TD_TARGET.mutants()}["bootstraps_terminal"].fn
+    with pytest.raises(checks.CheckFailed) as failed:
+        checks.check_td_target(wrong, grading="raise")
+    assert failed.value.result.mistake == "bootstraps_terminal" and failed.value.result.score == 0.0
+    assert "❌ td_target" in capsys.readouterr().out  # the verdict is still printed before it raises
+    monkeypatch.setenv(engine.GRADING_ENV, "raise")
+    with pytest.raises(AssertionError):  # an autograder counts an AssertionError as a failed test
+        checks.check_td_target(wrong)
+    assert checks.check_td_target(checks.TD_TARGET.load_reference()).score == 1.0
+    with pytest.raises(ValueError, match="grading='points' is not a grading mode"):
+        checks.check_td_target(wrong, grading="points")
+
+
+def test_sys_exit_in_the_learner_code_is_told_as_such():
+    def scale_action(raw_action, low, high):
+        import sys
+
+        sys.exit("debugging")
+
+    result = checks.run_check(checks.SCALE_ACTION, scale_action, quiet=True)
+    assert result.mistake == "exits" and "sys.exit()" in result.message
+    assert "checker itself failed" not in result.message
+
+
+def test_renamed_or_reordered_parameters_are_told_to_keep_the_signature():
+    def td_target(rewards, next_q_values, dones, gamma):
+        return rewards + gamma * (1 - dones) * next_q_values.max(dim=1).values
+
+    renamed = checks.run_check(checks.TD_TARGET, td_target, quiet=True)
+    assert renamed.mistake == "signature" and "keep the given signature" in renamed.message
+    assert "td_target(reward, next_q_values, terminated, gamma)" in renamed.message
+
+    def sarsa_update(q_table, obs, action, reward, next_obs, terminated, next_action, alpha, gamma):
+        return tabular.sarsa_update(q_table, obs, action, reward, next_obs, next_action, terminated, alpha, gamma)
+
+    reordered = checks.run_check(checks.SARSA_UPDATE, sarsa_update, quiet=True)
+    assert reordered.mistake == "signature" and "another order" in reordered.message
+
+
+def test_an_exception_hint_needs_the_same_error_not_only_the_same_type():
+    def td_target(reward, next_q_values, terminated, gamma):
+        if terminated:  # a Python if on a tensor of many values: RuntimeError, like max over dim 0
+            return reward
+        return reward + gamma * next_q_values.max(dim=1).values
+
+    result = checks.run_check(checks.TD_TARGET, td_target, quiet=True)
+    assert result.mistake == "exception" and "dim=1" not in result.message.split("Hint:")[1]
+    assert "a Python `if`" in result.message
+
+
+def test_exception_hints_belong_to_their_chapter():
+    def td_target(reward, next_q_values, terminated, gamma):
+        return reward + gamma * (1 - terminated) * next_q_values[:, 5]
+
+    message = checks.run_check(checks.TD_TARGET, td_target, quiet=True).message
+    assert "IndexError" in message and "rows are states" not in message
+
+
+def test_an_actor_loss_of_shape_batch_is_told_and_never_crashes_the_check():
+    def actor_loss(actor, critic, obs):
+        return -critic(obs, actor(obs))
+
+    result = checks.run_check(checks.ACTOR_LOSS, actor_loss, quiet=True)
+    assert result.mistake == "not_reduced" and ".mean()" in result.message
+    assert "Traceback" not in result.message and ".detach()" not in result.message
+
+
+def test_a_critic_target_made_in_inference_mode_does_not_pass():
+    import torch
+
+    def critic_target(target_actor, target_critic, reward, next_obs, terminated, gamma):
+        with torch.inference_mode():
+            return reward + gamma * (1.0 - terminated) * target_critic(next_obs, target_actor(next_obs))
+
+    result = checks.run_check(checks.CRITIC_TARGET, critic_target, quiet=True)
+    assert not result.passed and result.mistake == "inference_mode"
+
+
+def test_swapped_or_merged_flags_in_sample_do_not_pass():
+    import torch
+
+    from rlcourse.replay import ReplayBuffer
+
+    class Swapped(ReplayBuffer):
+        def sample(self, batch_size):
+            batch = super().sample(batch_size)
+            return batch._replace(terminated=batch.truncated, truncated=batch.terminated)
+
+    class Merged(ReplayBuffer):
+        def sample(self, batch_size):
+            batch = super().sample(batch_size)
+            return batch._replace(terminated=torch.maximum(batch.terminated, batch.truncated))
+
+    assert checks.run_check(checks.REPLAY_BUFFER, Swapped, quiet=True).mistake == "sample_swaps_flags"
+    assert checks.run_check(checks.REPLAY_BUFFER, Merged, quiet=True).mistake == "sample_merges_flags"
+
+
+def test_examples_describe_networks_and_print_int_actions_as_ints():
+    bug = {m.key: m for m in checks.HARD_UPDATE.mutants()}["reversed"].fn
+    message = checks.run_check(checks.HARD_UPDATE, bug, quiet=True).message
+    assert "Example: target=a network 3 → 4 → 2, online=a network 3 → 4 → 2" in message
+    wrong_dim = {m.key: m for m in checks.DQN_LOSS.mutants()}["gather_dim0"].fn
+    message = checks.run_check(checks.DQN_LOSS, wrong_dim, quiet=True).message
+    assert "action=tensor([1, 0, 0])" in message
+
+
+def test_the_fallback_names_the_smallest_input_and_the_wrong_entries_not_an_equation():
+    import torch
+
+    def td_target(reward, next_q_values, terminated, gamma):
+        target = reward + gamma * (1 - terminated) * next_q_values.max(dim=1).values
+        return target + torch.where(torch.arange(len(reward)) == 2, 1.0, 0.0)  # an unnamed slip in one row
+
+    message = checks.run_check(checks.TD_TARGET, td_target, quiet=True).message
+    assert "equation above" not in message and "on the input below" in message
+    assert "wrong at index 2; the other 2 entries are right" in message
+
+
+def test_the_dpg_reference_is_autograd_of_the_actor_loss():
+    import torch
+
+    from rlcourse.ddpg import actor_loss
+    from rlcourse.networks import Actor, Critic
+
+    torch.manual_seed(0)
+    actor, critic = Actor(3, [-2.0, 0.0], [2.0, 1.0], hidden=(8,)), Critic(3, 2, hidden=(8,))
+    obs = torch.randn(5, 3)
+    with torch.no_grad():
+        action = actor(obs)
+    chain_rule = checks.ch05_dpg.dpg_gradient(actor, obs, checks.ch05_dpg.critic_slope(critic, obs, action))
+    direct = torch.autograd.grad(actor_loss(actor, critic, obs), list(actor.parameters()))
+    assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(chain_rule, direct))
+
+
+def test_catalogues_import_only_the_engine_and_shared_helpers():
+    import ast
+    from pathlib import Path
+
+    allowed = {"engine", "properties", "fixtures"}
+    for path in Path(checks.__file__).parent.glob("ch*.py"):
+        imported = {node.module for node in ast.walk(ast.parse(path.read_text()))
+                    if isinstance(node, ast.ImportFrom) and node.level == 1}
+        assert imported <= allowed, (path.name, imported)

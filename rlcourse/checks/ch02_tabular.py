@@ -41,7 +41,8 @@ def _observe_epsilon_greedy(fn: Callable, case: dict) -> dict:
                         "e.g. `int(np.argmax(q_values))`.")
         if not 0 <= action < n_actions:
             raise Wrong(f"your function returned the action {action}, but there are {n_actions} actions "
-                        f"(0 to {n_actions - 1}).")
+                        f"(0 to {n_actions - 1}): rng.integers(n) and rng.choice(n) give 0 to n − 1, while "
+                        "rng.choice(q_values.shape) picks from the tuple (n,) and so returns n itself.")
         counts[action] += 1
 
     def actions(seed: int) -> list[int]:
@@ -201,14 +202,17 @@ def _observe_tabular(fn: Callable, case: dict) -> dict:
 def _tabular_update(next_value: Callable, *, use_terminated: bool = True, use_alpha: bool = True,
                     use_gamma: bool = True, td_error_sign: float = 1.0, step_sign: float = 1.0,
                     writes: bool = True, returns: bool = True, whole_row: bool = False,
-                    mask_inverted: bool = False, swap_alpha_gamma: bool = False, discount_reward: bool = False):
+                    mask_inverted: bool = False, swap_alpha_gamma: bool = False, discount_reward: bool = False,
+                    mask_tilde: bool = False):
     """A tabular TD update built from parts, each switch one common mistake."""
 
     def update(q_table, obs, action, reward, next_obs, terminated, alpha, gamma, next_action=None):
         if swap_alpha_gamma:
             alpha, gamma = gamma, alpha
         bootstrap = next_value(q_table, obs, action, next_obs, next_action)
-        if use_terminated and (not terminated if mask_inverted else terminated):
+        if mask_tilde:
+            bootstrap = ~terminated * bootstrap  # ~ on a bool: ~False is -1, ~True is -2
+        elif use_terminated and (not terminated if mask_inverted else terminated):
             bootstrap = 0.0
         td_target = (gamma if discount_reward else 1.0) * reward + (gamma if use_gamma else 1.0) * bootstrap
         td_error = td_error_sign * (td_target - q_table[obs, action])
@@ -289,6 +293,8 @@ def _update_mutants(next_value: Callable, signature: Callable, wrong_next: list[
         return signature(_tabular_update(switches.pop("next_value", next_value), **switches))
 
     return wrong_next + [
+        Mutant("tilde_mask", "~ on a Python bool is a bitwise not (~False is −1, ~True is −2), not a logical one: "
+               "write the mask as (1 − terminated), or `0.0 if terminated else ...`", mutant(mask_tilde=True)),
         Mutant("bootstraps_terminal", "only the terminated transition goes wrong: when terminated, there is "
                "no future, so td_target = r (no bootstrap)", mutant(use_terminated=False),
                holds=_only_terminated_wrong),

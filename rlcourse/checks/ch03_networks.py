@@ -10,6 +10,7 @@ the update moved Q(s, a), whether the parameters moved at all, and which single 
 from __future__ import annotations
 
 import copy
+import warnings
 from typing import Callable
 
 import numpy as np
@@ -58,7 +59,9 @@ def _only_beyond_edges_wrong(have, want, cases) -> bool:
 
 
 def _out_of_range(have, want, cases) -> bool:
-    return any(not 0 <= h["box index"] < c["bins"] ** len(c["obs"]) for h, c in zip(have, cases))
+    """Some index is outside the table, and only for observations beyond the edges."""
+    outside = [not 0 <= h["box index"] < c["bins"] ** len(c["obs"]) for h, c in zip(have, cases)]
+    return any(outside) and all(_beyond_edges(c) for c, out in zip(cases, outside) if out)
 
 
 def _boxes(obs, low, high, bins, width_bins=None, rounding=np.floor):
@@ -80,6 +83,17 @@ def _discretise_mutants() -> list[Mutant]:
     return [
         Mutant("last_box_overflows", "obs at or beyond high lands in box `bins`, one past the last: clip the box "
                "index (not only obs) to [0, bins − 1]", clip_obs_only),
+        Mutant("wrong_base", "your digits are read in another base than bins: the index is i_0 · bins^(d−1) + "
+               "... + i_(d−1), np.ravel_multi_index(box, (bins,) * len(obs))",
+               lambda obs, low, high, bins: int(sum(int(b) * (bins + 1) ** (len(obs) - 1 - k)
+                                                    for k, b in enumerate(_boxes(obs, low, high, bins))))),
+        Mutant("floor_divided_first", "(obs − low) // (high − low) is floor-divided before the multiplication by "
+               "bins, so it is 0 inside the range: multiply first, then round down, "
+               "((obs − low) / (high − low) · bins).astype(int)",
+               lambda obs, low, high, bins: index(np.clip(((obs - low) // (high - low) * bins).astype(int), 0, bins - 1),
+                                                  bins)),
+        Mutant("width_is_high", "you divided by high, not by the width high − low of the interval",
+               lambda obs, low, high, bins: index(np.clip(((obs - low) / high * bins).astype(int), 0, bins - 1), bins)),
         Mutant("no_clip", "values beyond the edges must fall into the outermost box: clip each box index to "
                "[0, bins − 1] (np.clip)", no_clip, holds=_out_of_range),
         Mutant("edges_wrong", "only the observations beyond the edges go wrong: they belong in the outermost "
@@ -171,7 +185,9 @@ def _observe_online(fn: Callable, case: dict) -> dict:
         if original.grad is not None:  # deepcopy leaves gradients behind; the exercise's case has some
             copied.grad = original.grad.clone()
     before = _q_of(inputs["q_network"], case["obs"], case["action"])
-    loss = fn(**inputs)
+    with warnings.catch_warnings():  # a loss over all actions warns about broadcasting; its value tells
+        warnings.simplefilter("ignore", UserWarning)
+        loss = fn(**inputs)
     check_unchanged(case, inputs, mutable=("q_network", "optimizer"))
     after = _q_of(inputs["q_network"], case["obs"], case["action"])
     target = _true_target(case)
@@ -201,6 +217,17 @@ def _moved_away(have, want, cases) -> bool:
 
 def _unchanged(have, want, cases) -> bool:
     return all(bool((h["parameters after the update"] == flat(c["q_network"])).all()) for h, c in zip(have, cases))
+
+
+def _loss_after_step(q_network, optimizer, obs, action, reward, next_obs, terminated, gamma):
+    import torch
+    import torch.nn.functional as F
+
+    with torch.no_grad():
+        td_target = reward + gamma * (1.0 - float(terminated)) * q_network(torch.as_tensor(next_obs)).max()
+    online_q_update(q_network, optimizer, obs, action, reward, next_obs, terminated, gamma)
+    with torch.no_grad():
+        return F.mse_loss(q_network(torch.as_tensor(obs))[action], td_target).item()
 
 
 def _online_mutants() -> list[Mutant]:
@@ -246,6 +273,10 @@ def _online_mutants() -> list[Mutant]:
                update(target_from=lambda q_network, obs, next_obs: q_network(torch.as_tensor(obs)))),
         Mutant("max_not_taken", "your prediction is max_a Q(s, a); the loss needs the Q-value of the action "
                "taken, q_values[action]", update(pred=lambda q_values, action: q_values.max())),
+        Mutant("loss_after_step", "you returned the loss recomputed after the step; return the loss the step "
+               "was taken on, loss.item() of the loss before optimizer.step()", _loss_after_step),
+        Mutant("all_actions", "your loss pulls the Q-values of ALL actions towards the target; only the action "
+               "taken has one: q_values[action]", update(pred=lambda q_values, action: q_values)),
         Mutant("huber", "you used the Huber loss; this exercise (like chapter 03) uses the squared error, "
                "F.mse_loss", update(loss_fn=F.smooth_l1_loss)),
         Mutant("no_gamma", "your target does not discount: multiply the next state's value by γ",

@@ -13,8 +13,8 @@ from __future__ import annotations
 import copy
 from typing import Callable
 
-from .ch06_ddpg import actor, critic
 from .engine import Exercise, Mutant, Wrong, check_unchanged, checker, is_tensor, kind, ratio_everywhere
+from .fixtures import critic
 
 
 def critic_slope(critic, obs, action):
@@ -51,7 +51,8 @@ def _observe_slope(fn: Callable, case: dict) -> dict:
     inputs = copy.deepcopy(case)
     output = fn(**inputs)
     check_unchanged(case, inputs)
-    return {"output": output}
+    return {"output": output,
+            "leaves the critic's .grad alone": all(p.grad is None for p in inputs["critic"].parameters())}
 
 
 def _ratio(ratio: Callable[[dict], float]) -> Callable:
@@ -62,6 +63,12 @@ def _ratio(ratio: Callable[[dict], float]) -> Callable:
 def _shape_is(shape: Callable[[dict], tuple]) -> Callable:
     return lambda have, want, cases: any(is_tensor(h["output"]) and tuple(h["output"].shape) == shape(c)
                                          for h, c in zip(have, cases))
+
+
+def _slope_by_backward(critic, obs, action):
+    action = action.detach().requires_grad_(True)
+    critic(obs, action).sum().backward()
+    return action.grad
 
 
 def _slope_mutants() -> list[Mutant]:
@@ -86,6 +93,13 @@ def _slope_mutants() -> list[Mutant]:
         Mutant("divided_by_batch", "your slopes are B times too small: q.mean() divides every row's slope by "
                "the batch size; differentiate q.sum(), since each Q(s_i, a_i) depends on its own action only",
                slope(reduce=lambda q: q.mean()), holds=_ratio(lambda c: 1 / len(c["obs"]))),
+        Mutant("critic_grad_filled", "your slope is right, but backward() also filled the critic's parameters' "
+               ".grad, which the next critic update would add to its own: use torch.autograd.grad(q.sum(), action), "
+               "which leaves .grad alone", _slope_by_backward,
+               holds=lambda have, want, cases: not all(h["leaves the critic's .grad alone"] for h in have)),
+        Mutant("not_a_tensor", "return the slope as a torch tensor (batch, action_dim), not a numpy array",
+               lambda critic, obs, action: slope()(critic, obs, action).numpy(),
+               holds=lambda have, want, cases: any(not is_tensor(h["output"]) for h in have)),
         Mutant("wrong_sign", "your slope has the wrong sign: ∂Q/∂a points uphill, towards larger Q; the minus "
                "sign belongs to the actor's loss, not to the slope", slope(sign=-1.0), holds=_ratio(lambda c: -1.0)),
     ]
@@ -104,18 +118,27 @@ CRITIC_SLOPE = Exercise(
 def _dpg_cases() -> list[dict]:
     import torch
 
+    from rlcourse.networks import Actor, Critic
+
     cases = []
-    for seed, batch_size in ((32, 4), (33, 16)):
+    for seed, batch_size, action_dim, stale in ((32, 4, 1, False), (33, 16, 1, False), (34, 8, 2, False),
+                                                (35, 4, 1, True)):
         obs = torch.randn(batch_size, 3, generator=torch.Generator().manual_seed(seed))
-        the_actor = actor(seed)
+        torch.manual_seed(seed)
+        the_actor, the_critic = Actor(3, [-2.0] * action_dim, [2.0] * action_dim, hidden=(8,)), Critic(3, action_dim, hidden=(8,))
+        if stale:  # gradients left in .grad by an earlier backward(): they are not part of this gradient
+            the_actor(obs).sum().backward()
         with torch.no_grad():
             action = the_actor(obs)
-        cases.append(dict(actor=the_actor, obs=obs, dq_da=critic_slope(critic(seed + 100), obs, action)))
+        cases.append(dict(actor=the_actor, obs=obs, dq_da=critic_slope(the_critic, obs, action)))
     return cases
 
 
 def _observe_dpg(fn: Callable, case: dict) -> dict:
     inputs = copy.deepcopy(case)
+    for copied, original in zip(inputs["actor"].parameters(), case["actor"].parameters()):
+        if original.grad is not None:  # deepcopy leaves gradients behind; the last case has some
+            copied.grad = original.grad.clone()
     output = fn(**inputs)
     check_unchanged(case, inputs, mutable=("actor",))
     params = list(case["actor"].parameters())
@@ -132,6 +155,20 @@ def _observe_dpg(fn: Callable, case: dict) -> dict:
 def _dpg_ratio(ratio: Callable[[dict], float]) -> Callable:
     return lambda have, want, cases: all(ratio_everywhere(h["gradient"], w["gradient"], ratio(c), tolerance=1e-6)
                                          for h, w, c in zip(have, want, cases))
+
+
+def _by_backward(actor, obs, dq_da):
+    actor(obs).backward(-dq_da / len(obs))
+    return [param.grad for param in actor.parameters()]
+
+
+def _only_stale_case_wrong(have, want, cases) -> bool:
+    import torch
+
+    wrong = [not all(torch.allclose(h, w, atol=1e-6) for h, w in zip(hv["gradient"], wv["gradient"]))
+             for hv, wv in zip(have, want)]
+    stale = [any(p.grad is not None for p in c["actor"].parameters()) for c in cases]
+    return any(wrong) and wrong == stale
 
 
 def _dpg_mutants() -> list[Mutant]:
@@ -153,6 +190,12 @@ def _dpg_mutants() -> list[Mutant]:
         Mutant("sum_and_sign", "your gradient is −B times the right one: the weights of the product are "
                "−dq_da / B (a minus sign, and the mean over the batch)", vjp(lambda d, obs: d),
                holds=_dpg_ratio(lambda c: -len(c["obs"]))),
+        Mutant("divided_by_numel", "you divided by the number of entries of dq_da (batch × action_dim); the loss "
+               "averages over the batch only: divide by B = len(obs)",
+               vjp(lambda d, obs: -d / d.numel())),
+        Mutant("stale_grad_added", "backward() adds into the parameters' .grad, which already held a gradient, so "
+               "your result includes it: use torch.autograd.grad, which returns the gradient and leaves .grad alone",
+               _by_backward, holds=lambda have, want, cases: _only_stale_case_wrong(have, want, cases)),
         Mutant("slope_ignored", "your gradient does not use the critic's slope dq_da: it is what tells each "
                "state's action which way is uphill; pass −dq_da / B as grad_outputs",
                vjp(lambda d, obs: -torch.ones_like(d) / len(obs))),

@@ -15,27 +15,8 @@ import numpy as np
 
 from .engine import (Exercise, Mutant, _MutatedInput, as_array, call, checker, is_tensor, observe_output,
                      ratio_everywhere, same)
+from .fixtures import actor, critic
 from .properties import only_terminated_rows_wrong, output_shape, usable_as_label
-
-
-def actor(seed: int):
-    """The course's actor for Pendulum-sized inputs: obs (B, 3) -> action (B, 1) in [-2, 2]."""
-    import torch
-
-    from rlcourse.networks import Actor
-
-    torch.manual_seed(seed)
-    return Actor(3, [-2.0], [2.0], hidden=(8,))
-
-
-def critic(seed: int):
-    """The course's critic: Q(obs (B, 3), action (B, 1)) -> (B,)."""
-    import torch
-
-    from rlcourse.networks import Critic
-
-    torch.manual_seed(seed)
-    return Critic(3, 1, hidden=(8,))
 
 
 def _critic_target_cases() -> list[dict]:
@@ -141,7 +122,8 @@ def _observe_actor_loss(fn: Callable, case: dict) -> dict:
     loss = fn(**inputs)
     if not same(case["obs"], inputs["obs"]):
         raise _MutatedInput("obs")
-    seen = {"loss": loss, "loss has a graph": bool(is_tensor(loss) and loss.requires_grad)}
+    seen = {"loss": loss, "loss has a graph": bool(is_tensor(loss) and loss.requires_grad),
+            "_a new leaf": bool(is_tensor(loss) and loss.requires_grad and loss.grad_fn is None)}
     # backward() only on what can be a loss: a (batch,) vector is told as such, never crashes the check
     if seen["loss has a graph"] and loss.numel() == 1:
         loss.backward()
@@ -174,8 +156,12 @@ def _actor_loss_mutants() -> list[Mutant]:
                                                    for h, w in zip(have, want))),
         Mutant("under_no_grad", "you computed the loss under torch.no_grad(), so it cannot train anything",
                torch.no_grad()(lambda actor, critic, obs: -critic(obs, actor(obs)).mean())),
-        Mutant("detached_action", "the actor's action is detached, so no gradient reaches the actor: pass "
-               "actor(obs) to the critic as it is",
+        Mutant("new_leaf", "your loss is a new tensor (torch.tensor(...) of a number) with no connection to the "
+               "actor: backward() on it reaches nothing; return the loss computed from critic(obs, actor(obs))",
+               lambda actor, critic, obs: torch.tensor(-critic(obs, actor(obs)).mean().item(), requires_grad=True),
+               holds=lambda have, want, cases: any(h["_a new leaf"] for h in have)),
+        Mutant("detached_action", "no gradient reaches the actor: its action was cut off the graph (.detach(), a "
+               "numpy round trip, or actor(obs) under torch.no_grad()); pass actor(obs) to the critic as it is",
                lambda actor, critic, obs: -critic(obs, actor(obs).detach()).mean(),
                holds=lambda have, want, cases: all(h["loss has a graph"] and not h["gradient reaches the actor"]
                                                    for h in have)),
@@ -303,7 +289,7 @@ SCALE_ACTION = Exercise(
     exception_hints=((("numpy() on tensor that requires grad", "can't call numpy"),
                       "scale_action must take the actor's tensor as it is (it has a graph): use arithmetic "
                       "only, no np.asarray, .numpy() or float()"),
-                     (("only one element tensors", "only length-1 arrays", "only size-1 arrays"),
+                     (("only one element tensors", "only length-1 arrays", "only size-1 arrays", "only 0-dimensional arrays"),
                       "low and high hold one bound per action dimension: use them as arrays, element by "
                       "element, not as one number (float(low))")))
 
