@@ -13,8 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from .engine import (Exercise, Mutant, _MutatedInput, as_array, call, checker, is_tensor, observe_output,
-                     ratio_everywhere, same)
+from .engine import Exercise, Mutant, _MutatedInput, as_array, call, checker, is_tensor, ratio_everywhere, same
 from .fixtures import actor, critic
 from .properties import only_terminated_rows_wrong, output_shape, usable_as_label
 
