@@ -229,11 +229,19 @@ def test_in_a_jupyter_kernel_an_endless_loop_times_out_and_the_kernel_lives_on()
                     "start = time.perf_counter()\n"
                     "result = check_td_target(td_target, timeout=1)\n"
                     "print(time.perf_counter() - start < 1 + 2)"),
-                nbformat.v4.new_code_cell("print('kernel alive', result.mistake)")]
+                nbformat.v4.new_code_cell("print('kernel alive', result.mistake)"),
+                nbformat.v4.new_code_cell(
+                    "def td_target(reward, next_q_values, terminated, gamma):\n"
+                    "    print('shapes', tuple(reward.shape), tuple(next_q_values.shape))\n"
+                    "    return reward\n"
+                    "result = check_td_target(td_target)")]
     NotebookClient(nb, timeout=60, kernel_name="python3").execute()
     first = "".join(output.get("text", "") for output in nb.cells[0].outputs)
     assert "did not finish within 1 s" in first and first.strip().endswith("True")
     assert nb.cells[1].outputs[0]["text"] == "kernel alive timeout\n"
+    # what the learner's function printed in the worker reaches the notebook, above the verdict
+    printed = "".join(output.get("text", "") for output in nb.cells[2].outputs)
+    assert printed.startswith("Your code printed:\nshapes (3,) (3, 2)\n") and "❌ td_target" in printed
 
 
 def test_the_deadline_covers_the_learner_code_not_the_diagnosis():

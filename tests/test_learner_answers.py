@@ -3,7 +3,8 @@
 ``tests/learner_answers/<exercise>/*.py`` was written from the learner notebooks alone, by someone
 who never saw the checks' catalogues: each file is one answer, with a header saying whether it is
 correct (``EXPECT: correct``) or wrong (``EXPECT: wrong``, then ``MISTAKE:`` in plain words) and
-the check call its notebook makes (``CHECK:``). ``hints.json`` maps each wrong answer to the
+the check call its notebook makes (``CHECK:``); ``INDEX.md`` is its author's account of the set
+(its generator and verification scripts, ``_tools/``, were left out). ``hints.json`` maps each wrong answer to the
 catalogue key(s) whose hint names its described mistake: that mapping is ours, read from the
 MISTAKE line, not from what the check says.
 
