@@ -400,3 +400,16 @@ def test_catalogues_import_only_the_engine_and_shared_helpers():
         imported = {node.module for node in ast.walk(ast.parse(path.read_text()))
                     if isinstance(node, ast.ImportFrom) and node.level == 1}
         assert imported <= allowed, (path.name, imported)
+
+
+def test_an_unnamed_wrong_output_that_is_a_multiple_of_the_right_one_is_told_so():
+    def td_target(reward, next_q_values, terminated, gamma):
+        return -2.5 * (reward + gamma * (1 - terminated) * next_q_values.max(dim=1).values)
+
+    message = checks.run_check(checks.TD_TARGET, td_target, quiet=True).message
+    assert "your output is -2.5 × the expected one" in message
+
+    def negated(reward, next_q_values, terminated, gamma):
+        return -(reward + gamma * (1 - terminated) * next_q_values.max(dim=1).values)
+
+    assert "a sign is flipped" in checks.run_check(checks.TD_TARGET, negated, quiet=True).message

@@ -655,7 +655,25 @@ def _diagnose_outputs(exercise: Exercise, cases: list[dict], expected: list[dict
             named = _behaves_like(exercise, mutant.fn, cases, got)
         if named:
             return False, failure(mutant.hint, cases[index], name, want, have, kinds=kinds), mutant.key
-    return False, failure(None, cases[index], name, want, have, kinds=kinds), "kind" if kinds else "values"
+    hint = None if kinds else _relation(want, have)
+    return False, failure(hint, cases[index], name, want, have, kinds=kinds), "kind" if kinds else "values"
+
+
+def _relation(want, have) -> str | None:
+    """How a wrong output relates to the right one, when it is simply a multiple of it (a sign, a factor)."""
+    try:
+        a, b = as_array(want).reshape(-1), as_array(have).reshape(-1)
+    except (TypeError, ValueError):
+        return None
+    if a.shape != b.shape or not np.any(np.abs(a) > 1e-6) or not np.all(np.isfinite(b)):
+        return None
+    factor = float(a @ b / (a @ a))
+    if not np.allclose(b, factor * a, atol=1e-5, rtol=1e-4) or abs(factor - 1.0) < 1e-4:
+        return None
+    if abs(factor + 1.0) < 1e-4:
+        return "your output is minus the expected one: a sign is flipped somewhere"
+    return (f"your output is {factor:.4g} × the expected one on the input below: a factor is missing or extra "
+            "(a sum for a mean, a step size or discount used twice or not at all?)")
 
 
 def _first_mismatch(exercise: Exercise, expected: list[dict], got: list[dict]) -> tuple[int, str, bool] | None:
