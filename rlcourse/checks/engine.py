@@ -532,17 +532,18 @@ def _learner_run(exercise: Exercise, fn: Callable, cases: list[dict], printed: i
         return got, error
 
 
-#: the reference's observations of each exercise (by id: an Exercise is built once, at import)
-_EXPECTED: dict[int, list[dict]] = {}
+#: the reference's observations of each exercise (keyed by the frozen Exercise itself, never by an id a
+#: later object could reuse)
+_EXPECTED: dict[Exercise, list[dict]] = {}
 
 
 def _expected(exercise: Exercise) -> list[dict]:
     """What the reference gives on each case: seeded, so computed once and kept."""
-    if id(exercise) not in _EXPECTED:
+    if exercise not in _EXPECTED:
         reference = exercise.load_reference()
         _seed_all(CHECK_SEED)
-        _EXPECTED[id(exercise)] = [exercise.observe(reference, case) for case in exercise.cases()]
-    return _EXPECTED[id(exercise)]
+        _EXPECTED[exercise] = [exercise.observe(reference, case) for case in exercise.cases()]
+    return _EXPECTED[exercise]
 
 
 def _diagnose(exercise: Exercise, fn: Callable,
