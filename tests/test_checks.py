@@ -5,36 +5,23 @@ import os
 import threading
 import time
 
-import importlib.util
-
 import numpy as np
 import pytest
 
 from rlcourse import checks, tabular
+from rlcourse.checks import engine
 
-HAS_DDPG = importlib.util.find_spec("rlcourse.ddpg") is not None
-EXERCISES = [checks.EPSILON_GREEDY, checks.Q_LEARNING_UPDATE, checks.SARSA_UPDATE, checks.REPLAY_BUFFER,
-             checks.TD_TARGET, checks.DQN_LOSS, checks.HARD_UPDATE, checks.SOFT_UPDATE,
-             checks.LOSS_FROM_BATCH, checks.COLLECT_EPISODE, checks.TRAIN_STEPS]
-# their references live in rlcourse.ddpg, which the DDPG chapter provides
-DDPG_EXERCISES = [checks.CRITIC_TARGET, checks.ACTOR_LOSS, checks.SCALE_ACTION, checks.SELECT_ACTION]
-NEEDS_DDPG = pytest.mark.skipif(not HAS_DDPG, reason="rlcourse.ddpg (the references) is not there yet")
-ALL = [pytest.param(e, id=e.name) for e in EXERCISES] + [pytest.param(e, id=e.name, marks=NEEDS_DDPG)
-                                                         for e in DDPG_EXERCISES]
+ALL = [pytest.param(e, id=e.name) for e in checks.EXERCISES]
 
 
 def mutant_params():
-    params = [pytest.param(exercise, mutant, id=f"{exercise.name}-{mutant.key}")
-              for exercise in EXERCISES for mutant in exercise.mutants()]
-    if HAS_DDPG:
-        params += [pytest.param(exercise, mutant, id=f"{exercise.name}-{mutant.key}")
-                   for exercise in DDPG_EXERCISES for mutant in exercise.mutants()]
-    return params
+    return [pytest.param(exercise, mutant, id=f"{exercise.name}-{mutant.key}")
+            for exercise in checks.EXERCISES for mutant in exercise.mutants()]
 
 
 @pytest.mark.parametrize("exercise", ALL)
 def test_the_reference_passes(exercise, capsys):
-    result = checks.run_check(exercise, exercise.reference())
+    result = checks.run_check(exercise, exercise.load_reference())
     assert result.passed and result.mistake is None
     assert result.message.startswith(f"✅ {exercise.name}: correct")
     assert capsys.readouterr().out == result.message + "\n"
@@ -57,7 +44,7 @@ def test_every_mutant_fails_with_its_own_hint(exercise, mutant):
 
 
 def test_a_failure_shows_one_small_example():
-    wrong = checks.Q_LEARNING_UPDATE.mutants()[0].fn  # bootstraps through terminal transitions
+    wrong = {m.key: m for m in checks.Q_LEARNING_UPDATE.mutants()}["bootstraps_terminal"].fn
     message = checks.run_check(checks.Q_LEARNING_UPDATE, wrong, quiet=True).message
     # the terminal case: r = -1, Q(1, 0) = 2, so td_error = -1 - 2 = -3; bootstrapping adds 0.9 * 3
     assert "terminated=True" in message
@@ -89,7 +76,7 @@ def test_an_endless_loop_gets_a_timeout_verdict_and_the_kernel_lives_on():
 
 
 def test_the_threaded_fallback_also_keeps_to_the_deadline(monkeypatch):
-    monkeypatch.setattr(checks.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    monkeypatch.setattr(engine.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
     assert checks.run_check(checks.SARSA_UPDATE, tabular.sarsa_update, quiet=True).passed
     stop = []
 
@@ -126,7 +113,7 @@ def test_an_exception_gets_a_short_traceback_and_a_hint():
     assert "in q_learning_update, line " in result.message
     assert ": return q_table[obs, action, next_obs]" in result.message
     assert "IndexError" in result.message and "Hint:" in result.message
-    assert "checks.py" not in result.message  # only the learner's own frames
+    assert "rlcourse/checks" not in result.message  # only the learner's own frames
 
 
 def test_a_function_that_changes_its_inputs_is_told_so():
@@ -138,13 +125,17 @@ def test_a_function_that_changes_its_inputs_is_told_so():
     assert result.mistake == "mutates_input" and "`q_values` in place" in result.message
 
 
-def test_prints_inside_the_learner_code_do_not_leak(capsys):
+def test_what_the_learner_code_prints_is_shown_before_the_verdict(capsys):
     def sarsa_update(q_table, obs, action, reward, next_obs, next_action, terminated, alpha, gamma):
-        print("debugging")
+        print("debugging", obs)
         return tabular.sarsa_update(q_table, obs, action, reward, next_obs, next_action, terminated, alpha, gamma)
 
-    assert checks.check_sarsa_update(sarsa_update).passed
-    assert "debugging" not in capsys.readouterr().out
+    result = checks.check_sarsa_update(sarsa_update)
+    assert result.printed == "debugging 0\ndebugging 1\ndebugging 3\ndebugging 2\n"
+    out = capsys.readouterr().out
+    assert out.startswith("Your code printed:\ndebugging 0\n") and out.endswith(result.message + "\n")
+    # right on every input, yet a print left in floods a training loop: told, not passed
+    assert not result.passed and result.mistake == "prints" and "right results on every test input" in out
 
 
 def test_random_state_is_set_before_each_check():
@@ -238,11 +229,19 @@ def test_in_a_jupyter_kernel_an_endless_loop_times_out_and_the_kernel_lives_on()
                     "start = time.perf_counter()\n"
                     "result = check_td_target(td_target, timeout=1)\n"
                     "print(time.perf_counter() - start < 1 + 2)"),
-                nbformat.v4.new_code_cell("print('kernel alive', result.mistake)")]
+                nbformat.v4.new_code_cell("print('kernel alive', result.mistake)"),
+                nbformat.v4.new_code_cell(
+                    "def td_target(reward, next_q_values, terminated, gamma):\n"
+                    "    print('shapes', tuple(reward.shape), tuple(next_q_values.shape))\n"
+                    "    return reward\n"
+                    "result = check_td_target(td_target)")]
     NotebookClient(nb, timeout=60, kernel_name="python3").execute()
     first = "".join(output.get("text", "") for output in nb.cells[0].outputs)
     assert "did not finish within 1 s" in first and first.strip().endswith("True")
     assert nb.cells[1].outputs[0]["text"] == "kernel alive timeout\n"
+    # what the learner's function printed in the worker reaches the notebook, above the verdict
+    printed = "".join(output.get("text", "") for output in nb.cells[2].outputs)
+    assert printed.startswith("Your code printed:\nshapes (3,) (3, 2)\n") and "❌ td_target" in printed
 
 
 def test_the_deadline_covers_the_learner_code_not_the_diagnosis():
@@ -251,7 +250,166 @@ def test_the_deadline_covers_the_learner_code_not_the_diagnosis():
         return x + 1
 
     exercise = checks.Exercise(name="add_one_or_not", reference=lambda: (lambda x: x),
-                               cases=lambda: [dict(x=1.0)], observe=checks._observe_output,
+                               cases=lambda: [dict(x=1.0)], observe=engine.observe_output,
                                mutants=lambda: [checks.Mutant("plus_one", "you added one", slow_mutant)])
     result = checks.run_check(exercise, lambda x: x + 1, timeout=1.0, quiet=True)
     assert result.mistake == "plus_one" and "you added one" in result.message
+
+
+def test_grading_mode_raises_on_a_wrong_answer_and_scores(monkeypatch, capsys):
+    wrong = {m.key: m for m in checks.TD_TARGET.mutants()}["bootstraps_terminal"].fn
+    with pytest.raises(checks.CheckFailed) as failed:
+        checks.check_td_target(wrong, grading="raise")
+    assert failed.value.result.mistake == "bootstraps_terminal" and failed.value.result.score == 0.0
+    assert "❌ td_target" in capsys.readouterr().out  # the verdict is still printed before it raises
+    monkeypatch.setenv(engine.GRADING_ENV, "raise")
+    with pytest.raises(AssertionError):  # an autograder counts an AssertionError as a failed test
+        checks.check_td_target(wrong)
+    assert checks.check_td_target(checks.TD_TARGET.load_reference()).score == 1.0
+    with pytest.raises(ValueError, match="grading='points' is not a grading mode"):
+        checks.check_td_target(wrong, grading="points")
+
+
+def test_sys_exit_in_the_learner_code_is_told_as_such():
+    def scale_action(raw_action, low, high):
+        import sys
+
+        sys.exit("debugging")
+
+    result = checks.run_check(checks.SCALE_ACTION, scale_action, quiet=True)
+    assert result.mistake == "exits" and "sys.exit()" in result.message
+    assert "checker itself failed" not in result.message
+
+
+def test_renamed_or_reordered_parameters_are_told_to_keep_the_signature():
+    def td_target(rewards, next_q_values, dones, gamma):
+        return rewards + gamma * (1 - dones) * next_q_values.max(dim=1).values
+
+    renamed = checks.run_check(checks.TD_TARGET, td_target, quiet=True)
+    assert renamed.mistake == "signature" and "keep the given signature" in renamed.message
+    assert "td_target(reward, next_q_values, terminated, gamma)" in renamed.message
+
+    def sarsa_update(q_table, obs, action, reward, next_obs, terminated, next_action, alpha, gamma):
+        return tabular.sarsa_update(q_table, obs, action, reward, next_obs, next_action, terminated, alpha, gamma)
+
+    reordered = checks.run_check(checks.SARSA_UPDATE, sarsa_update, quiet=True)
+    assert reordered.mistake == "signature" and "another order" in reordered.message
+
+
+def test_an_exception_hint_needs_the_same_error_not_only_the_same_type():
+    def td_target(reward, next_q_values, terminated, gamma):
+        if terminated:  # a Python if on a tensor of many values: RuntimeError, like max over dim 0
+            return reward
+        return reward + gamma * next_q_values.max(dim=1).values
+
+    result = checks.run_check(checks.TD_TARGET, td_target, quiet=True)
+    assert result.mistake == "exception" and "dim=1" not in result.message.split("Hint:")[1]
+    assert "a Python `if`" in result.message
+
+
+def test_exception_hints_belong_to_their_chapter():
+    def td_target(reward, next_q_values, terminated, gamma):
+        return reward + gamma * (1 - terminated) * next_q_values[:, 5]
+
+    message = checks.run_check(checks.TD_TARGET, td_target, quiet=True).message
+    assert "IndexError" in message and "rows are states" not in message
+
+
+def test_an_actor_loss_of_shape_batch_is_told_and_never_crashes_the_check():
+    def actor_loss(actor, critic, obs):
+        return -critic(obs, actor(obs))
+
+    result = checks.run_check(checks.ACTOR_LOSS, actor_loss, quiet=True)
+    assert result.mistake == "not_reduced" and ".mean()" in result.message
+    assert "Traceback" not in result.message and ".detach()" not in result.message
+
+
+def test_a_critic_target_made_in_inference_mode_does_not_pass():
+    import torch
+
+    def critic_target(target_actor, target_critic, reward, next_obs, terminated, gamma):
+        with torch.inference_mode():
+            return reward + gamma * (1.0 - terminated) * target_critic(next_obs, target_actor(next_obs))
+
+    result = checks.run_check(checks.CRITIC_TARGET, critic_target, quiet=True)
+    assert not result.passed and result.mistake == "inference_mode"
+
+
+def test_swapped_or_merged_flags_in_sample_do_not_pass():
+    import torch
+
+    from rlcourse.replay import ReplayBuffer
+
+    class Swapped(ReplayBuffer):
+        def sample(self, batch_size):
+            batch = super().sample(batch_size)
+            return batch._replace(terminated=batch.truncated, truncated=batch.terminated)
+
+    class Merged(ReplayBuffer):
+        def sample(self, batch_size):
+            batch = super().sample(batch_size)
+            return batch._replace(terminated=torch.maximum(batch.terminated, batch.truncated))
+
+    assert checks.run_check(checks.REPLAY_BUFFER, Swapped, quiet=True).mistake == "sample_swaps_flags"
+    assert checks.run_check(checks.REPLAY_BUFFER, Merged, quiet=True).mistake == "sample_merges_flags"
+
+
+def test_examples_describe_networks_and_print_int_actions_as_ints():
+    bug = {m.key: m for m in checks.HARD_UPDATE.mutants()}["reversed"].fn
+    message = checks.run_check(checks.HARD_UPDATE, bug, quiet=True).message
+    assert "Example: target=a network 3 → 4 → 2, online=a network 3 → 4 → 2" in message
+    wrong_dim = {m.key: m for m in checks.DQN_LOSS.mutants()}["gather_dim0"].fn
+    message = checks.run_check(checks.DQN_LOSS, wrong_dim, quiet=True).message
+    assert "action=tensor([1, 0, 0])" in message
+
+
+def test_the_fallback_names_the_smallest_input_and_the_wrong_entries_not_an_equation():
+    import torch
+
+    def td_target(reward, next_q_values, terminated, gamma):
+        target = reward + gamma * (1 - terminated) * next_q_values.max(dim=1).values
+        return target + torch.where(torch.arange(len(reward)) == 2, 1.0, 0.0)  # an unnamed slip in one row
+
+    message = checks.run_check(checks.TD_TARGET, td_target, quiet=True).message
+    assert "equation above" not in message and "on the input below" in message
+    assert "wrong at index 2; the other 2 entries are right" in message
+
+
+def test_the_dpg_reference_is_autograd_of_the_actor_loss():
+    import torch
+
+    from rlcourse.ddpg import actor_loss
+    from rlcourse.networks import Actor, Critic
+
+    torch.manual_seed(0)
+    actor, critic = Actor(3, [-2.0, 0.0], [2.0, 1.0], hidden=(8,)), Critic(3, 2, hidden=(8,))
+    obs = torch.randn(5, 3)
+    with torch.no_grad():
+        action = actor(obs)
+    chain_rule = checks.ch05_dpg.dpg_gradient(actor, obs, checks.ch05_dpg.critic_slope(critic, obs, action))
+    direct = torch.autograd.grad(actor_loss(actor, critic, obs), list(actor.parameters()))
+    assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(chain_rule, direct))
+
+
+def test_catalogues_import_only_the_engine_and_shared_helpers():
+    import ast
+    from pathlib import Path
+
+    allowed = {"engine", "properties", "fixtures"}
+    for path in Path(checks.__file__).parent.glob("ch*.py"):
+        imported = {node.module for node in ast.walk(ast.parse(path.read_text()))
+                    if isinstance(node, ast.ImportFrom) and node.level == 1}
+        assert imported <= allowed, (path.name, imported)
+
+
+def test_an_unnamed_wrong_output_that_is_a_multiple_of_the_right_one_is_told_so():
+    def td_target(reward, next_q_values, terminated, gamma):
+        return -2.5 * (reward + gamma * (1 - terminated) * next_q_values.max(dim=1).values)
+
+    message = checks.run_check(checks.TD_TARGET, td_target, quiet=True).message
+    assert "your output is -2.5 × the expected one" in message
+
+    def negated(reward, next_q_values, terminated, gamma):
+        return -(reward + gamma * (1 - terminated) * next_q_values.max(dim=1).values)
+
+    assert "a sign is flipped" in checks.run_check(checks.TD_TARGET, negated, quiet=True).message

@@ -1,0 +1,29 @@
+"""
+EXPECT: wrong
+MISTAKE: reward, terminated and truncated come back with shape (batch, 1) instead of (batch,), which silently broadcasts to (batch, batch) in the TD target.
+CHECK: check_replay_buffer(MyReplayBuffer)
+"""
+import numpy as np
+import torch
+
+from rlcourse.replay import Batch, ReplayBuffer
+
+
+class MyReplayBuffer(ReplayBuffer):
+    def add(self, obs, action, reward, next_obs, terminated, truncated):
+        i = self.position
+        self.obs[i] = obs
+        self.action[i] = action
+        self.reward[i] = reward
+        self.next_obs[i] = next_obs
+        self.terminated[i] = terminated
+        self.truncated[i] = truncated
+        self.position = (self.position + 1) % self.capacity
+        self.size = min(self.size + 1, self.capacity)
+
+    def sample(self, batch_size):
+        idx = self.rng.integers(0, self.size, size=batch_size)
+        return Batch(torch.from_numpy(self.obs[idx]), torch.from_numpy(self.action[idx]),
+                     torch.from_numpy(self.reward[idx]).unsqueeze(1), torch.from_numpy(self.next_obs[idx]),
+                     torch.from_numpy(self.terminated[idx]).unsqueeze(1),
+                     torch.from_numpy(self.truncated[idx]).unsqueeze(1))

@@ -1,0 +1,28 @@
+"""
+EXPECT: wrong
+MISTAKE: It samples without replacement: a different law from the uniform-with-replacement asked for, and it raises a ValueError when batch_size is larger than the number stored.
+CHECK: check_replay_buffer(MyReplayBuffer)
+"""
+import numpy as np
+import torch
+
+from rlcourse.replay import Batch, ReplayBuffer
+
+
+class MyReplayBuffer(ReplayBuffer):
+    def add(self, obs, action, reward, next_obs, terminated, truncated):
+        i = self.position
+        self.obs[i] = obs
+        self.action[i] = action
+        self.reward[i] = reward
+        self.next_obs[i] = next_obs
+        self.terminated[i] = terminated
+        self.truncated[i] = truncated
+        self.position = (self.position + 1) % self.capacity
+        self.size = min(self.size + 1, self.capacity)
+
+    def sample(self, batch_size):
+        idx = self.rng.choice(self.size, size=batch_size, replace=False)  # no duplicates in a batch
+        return Batch(torch.from_numpy(self.obs[idx]), torch.from_numpy(self.action[idx]),
+                     torch.from_numpy(self.reward[idx]), torch.from_numpy(self.next_obs[idx]),
+                     torch.from_numpy(self.terminated[idx]), torch.from_numpy(self.truncated[idx]))

@@ -1,0 +1,28 @@
+"""
+EXPECT: wrong
+MISTAKE: Copy-paste slip: next_obs is stored from obs, so every transition's next state is its own state.
+CHECK: check_replay_buffer(MyReplayBuffer)
+"""
+import numpy as np
+import torch
+
+from rlcourse.replay import Batch, ReplayBuffer
+
+
+class MyReplayBuffer(ReplayBuffer):
+    def add(self, obs, action, reward, next_obs, terminated, truncated):
+        i = self.position
+        self.obs[i] = obs
+        self.action[i] = action
+        self.reward[i] = reward
+        self.next_obs[i] = obs
+        self.terminated[i] = terminated
+        self.truncated[i] = truncated
+        self.position = (i + 1) % self.capacity
+        self.size = min(self.size + 1, self.capacity)
+
+    def sample(self, batch_size):
+        idx = self.rng.integers(0, self.size, size=batch_size)
+        return Batch(torch.from_numpy(self.obs[idx]), torch.from_numpy(self.action[idx]),
+                     torch.from_numpy(self.reward[idx]), torch.from_numpy(self.next_obs[idx]),
+                     torch.from_numpy(self.terminated[idx]), torch.from_numpy(self.truncated[idx]))

@@ -1,0 +1,11 @@
+"""
+EXPECT: correct
+CHECK: check_critic_target(critic_target)
+"""
+import torch
+
+
+def critic_target(target_actor, target_critic, reward, next_obs, terminated, gamma):
+    with torch.no_grad():
+        next_q = target_critic(next_obs, target_actor(next_obs))  # (batch,)
+        return reward + gamma * (1.0 - terminated) * next_q

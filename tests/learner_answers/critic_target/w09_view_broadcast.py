@@ -1,0 +1,12 @@
+"""
+EXPECT: wrong
+MISTAKE: view(-1, 1) makes next_q (batch, 1), and adding it to the (batch,) reward broadcasts to (batch, batch).
+CHECK: check_critic_target(critic_target)
+"""
+import torch
+
+
+def critic_target(target_actor, target_critic, reward, next_obs, terminated, gamma):
+    with torch.no_grad():
+        next_q = target_critic(next_obs, target_actor(next_obs)).view(-1, 1)
+        return reward + gamma * (1.0 - terminated) * next_q

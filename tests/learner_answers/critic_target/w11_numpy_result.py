@@ -1,0 +1,12 @@
+"""
+EXPECT: wrong
+MISTAKE: It returns a numpy array instead of a torch tensor.
+CHECK: check_critic_target(critic_target)
+"""
+import torch
+
+
+def critic_target(target_actor, target_critic, reward, next_obs, terminated, gamma):
+    with torch.no_grad():
+        next_q = target_critic(next_obs, target_actor(next_obs)).numpy()
+    return reward.numpy() + gamma * (1.0 - terminated.numpy()) * next_q

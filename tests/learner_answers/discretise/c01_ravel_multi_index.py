@@ -1,0 +1,12 @@
+"""
+EXPECT: correct
+CHECK: check_discretise(discretise)
+"""
+import math
+
+import numpy as np
+
+
+def discretise(obs: np.ndarray, low: np.ndarray, high: np.ndarray, bins: int) -> int:
+    box = np.clip(((obs - low) / (high - low) * bins).astype(int), 0, bins - 1)
+    return int(np.ravel_multi_index(box, (bins,) * len(obs)))

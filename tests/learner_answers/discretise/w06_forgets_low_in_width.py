@@ -1,0 +1,13 @@
+"""
+EXPECT: wrong
+MISTAKE: It divides by high instead of the width high − low, so the boxes are the wrong size unless low is 0.
+CHECK: check_discretise(discretise)
+"""
+import math
+
+import numpy as np
+
+
+def discretise(obs: np.ndarray, low: np.ndarray, high: np.ndarray, bins: int) -> int:
+    box = np.clip(((obs - low) / high * bins).astype(int), 0, bins - 1)
+    return int(np.ravel_multi_index(box, (bins,) * len(obs)))

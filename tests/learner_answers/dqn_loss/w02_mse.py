@@ -1,0 +1,13 @@
+"""
+EXPECT: wrong
+MISTAKE: It uses the squared error (MSE) instead of the Huber loss F.smooth_l1_loss.
+CHECK: check_dqn_loss(dqn_loss)
+"""
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+def dqn_loss(q_values: torch.Tensor, action: torch.Tensor, td_target: torch.Tensor) -> torch.Tensor:
+    q_pred = q_values.gather(1, action.unsqueeze(1)).squeeze(1)
+    return F.mse_loss(q_pred, td_target)

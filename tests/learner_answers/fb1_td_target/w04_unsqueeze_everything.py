@@ -1,0 +1,17 @@
+"""
+EXPECT: wrong
+MISTAKE: The target is now (batch, 1) instead of (batch,): the shapes agree inside but the result has the wrong shape.
+CHECK: check_td_target(td_target, reveal=False)
+"""
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from rlcourse.ddpg import scale_action
+from rlcourse.dqn import dqn_loss, dqn_update
+from rlcourse.networks import hard_update
+
+
+def td_target(reward, next_q_values, terminated, gamma):
+    next_value = next_q_values.max(dim=1, keepdim=True).values
+    return reward.unsqueeze(1) + gamma * (1.0 - terminated.unsqueeze(1)) * next_value

@@ -1,0 +1,17 @@
+"""
+EXPECT: wrong
+MISTAKE: Dropping keepdim but taking the max over dim 0 gives the max over the batch for each action, not each transition's best next value.
+CHECK: check_td_target(td_target, reveal=False)
+"""
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from rlcourse.ddpg import scale_action
+from rlcourse.dqn import dqn_loss, dqn_update
+from rlcourse.networks import hard_update
+
+
+def td_target(reward, next_q_values, terminated, gamma):
+    next_value = next_q_values.max(dim=0).values
+    return reward + gamma * (1.0 - terminated) * next_value

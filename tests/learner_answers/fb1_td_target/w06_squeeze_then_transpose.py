@@ -1,0 +1,17 @@
+"""
+EXPECT: wrong
+MISTAKE: Transposing gives (1, batch), which lines up only by luck of squeeze(); with a batch of 1 the result has shape () instead of (1,).
+CHECK: check_td_target(td_target, reveal=False)
+"""
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from rlcourse.ddpg import scale_action
+from rlcourse.dqn import dqn_loss, dqn_update
+from rlcourse.networks import hard_update
+
+
+def td_target(reward, next_q_values, terminated, gamma):
+    next_value = next_q_values.max(dim=1, keepdim=True).values.T
+    return (reward + gamma * (1.0 - terminated) * next_value).squeeze()

@@ -1,0 +1,20 @@
+"""
+EXPECT: wrong
+MISTAKE: no_grad was put around the online network instead of the target: now the online network gets no gradient and the target still does.
+CHECK: check_loss_from_batch(loss_from_batch, reveal=False)
+"""
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from rlcourse.ddpg import scale_action
+from rlcourse.dqn import dqn_loss, dqn_update
+from rlcourse.networks import hard_update
+
+
+def loss_from_batch(q_network, target_q_network, batch, gamma):
+    with torch.no_grad():
+        q_values = q_network(batch.obs)
+    next_q_values = target_q_network(batch.next_obs)
+    target = batch.reward + gamma * (1.0 - batch.terminated) * next_q_values.max(dim=1).values
+    return dqn_loss(q_values, batch.action, target)

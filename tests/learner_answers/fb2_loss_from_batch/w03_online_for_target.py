@@ -1,0 +1,20 @@
+"""
+EXPECT: wrong
+MISTAKE: The target is computed with the online network instead of the target network, so there is no fixed target at all.
+CHECK: check_loss_from_batch(loss_from_batch, reveal=False)
+"""
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from rlcourse.ddpg import scale_action
+from rlcourse.dqn import dqn_loss, dqn_update
+from rlcourse.networks import hard_update
+
+
+def loss_from_batch(q_network, target_q_network, batch, gamma):
+    q_values = q_network(batch.obs)
+    with torch.no_grad():
+        next_q_values = q_network(batch.next_obs)
+        target = batch.reward + gamma * (1.0 - batch.terminated) * next_q_values.max(dim=1).values
+    return dqn_loss(q_values, batch.action, target)

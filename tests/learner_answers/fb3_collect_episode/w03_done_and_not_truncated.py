@@ -1,0 +1,26 @@
+"""
+EXPECT: wrong
+MISTAKE: done and not truncated drops a real termination that happens on the time-limit step (terminated and truncated both true), storing it as non-terminal.
+CHECK: check_collect_episode(collect_episode, reveal=False)
+"""
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from rlcourse.ddpg import scale_action
+from rlcourse.dqn import dqn_loss, dqn_update
+from rlcourse.networks import hard_update
+
+
+def collect_episode(env, policy, buffer, seed):
+    obs, _ = env.reset(seed=seed)
+    episode_return = 0.0
+    while True:
+        action = policy(obs)
+        next_obs, reward, terminated, truncated, _ = env.step(action)
+        done = terminated or truncated
+        buffer.add(obs, action, reward, next_obs, terminated=done and not truncated, truncated=truncated)
+        episode_return += reward
+        if done:
+            return episode_return
+        obs = next_obs

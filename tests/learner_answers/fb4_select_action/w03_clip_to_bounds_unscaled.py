@@ -1,0 +1,18 @@
+"""
+EXPECT: wrong
+MISTAKE: Clipping to [low, high] is not scaling: the actor's action is still in [−1, 1] and only the noise can reach the bounds.
+CHECK: check_select_action(select_action, reveal=False)
+"""
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from rlcourse.ddpg import scale_action
+from rlcourse.dqn import dqn_loss, dqn_update
+from rlcourse.networks import hard_update
+
+
+def select_action(actor_net, obs, low, high, noise_scale, rng):
+    with torch.no_grad():
+        raw_action = actor_net(torch.as_tensor(obs)).numpy()
+    return np.clip(raw_action + noise_scale * rng.standard_normal(raw_action.shape), low, high)

@@ -1,0 +1,12 @@
+"""
+EXPECT: correct
+CHECK: check_hard_update(hard_update)
+"""
+import copy
+
+import torch
+
+
+def hard_update(target: torch.nn.Module, online: torch.nn.Module) -> None:
+    for t, o in zip(target.parameters(), online.parameters()):
+        t.data.copy_(o.data)

@@ -1,0 +1,14 @@
+"""
+EXPECT: wrong
+MISTAKE: add_ adds the online parameters to the target's instead of replacing them: θ⁻ ← θ⁻ + θ.
+CHECK: check_hard_update(hard_update)
+"""
+import copy
+
+import torch
+
+
+def hard_update(target: torch.nn.Module, online: torch.nn.Module) -> None:
+    with torch.no_grad():
+        for t, o in zip(target.parameters(), online.parameters()):
+            t.add_(o)

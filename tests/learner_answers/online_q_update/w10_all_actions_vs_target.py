@@ -1,0 +1,20 @@
+"""
+EXPECT: wrong
+MISTAKE: It pulls the Q-values of all actions towards the target instead of only Q(s, a) of the action taken.
+CHECK: check_online_q_update(online_q_update)
+"""
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+def online_q_update(q_network: torch.nn.Module, optimizer: torch.optim.Optimizer, obs: np.ndarray,
+                    action: int, reward: float, next_obs: np.ndarray, terminated: bool, gamma: float) -> float:
+    q_values = q_network(torch.as_tensor(obs))
+    with torch.no_grad():
+        target = reward + gamma * (1.0 - float(terminated)) * q_network(torch.as_tensor(next_obs)).max()
+    loss = F.mse_loss(q_values, target.expand_as(q_values))
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss.item()

@@ -1,0 +1,13 @@
+"""
+EXPECT: wrong
+MISTAKE: α and γ are swapped: α discounts the next value and γ is used as the step size.
+CHECK: check_q_learning_update(q_learning_update)
+"""
+import numpy as np
+
+def q_learning_update(q_table: np.ndarray, obs: int, action: int, reward: float, next_obs: int,
+                      terminated: bool, alpha: float, gamma: float) -> float:
+    td_target = reward + alpha * (1 - terminated) * q_table[next_obs].max()
+    td_error = td_target - q_table[obs, action]
+    q_table[obs, action] += gamma * td_error
+    return td_error

@@ -1,0 +1,13 @@
+"""
+EXPECT: wrong
+MISTAKE: np.argmax gives the index of the best next action, not its value: the target needs max Q(s′, ·).
+CHECK: check_q_learning_update(q_learning_update)
+"""
+import numpy as np
+
+def q_learning_update(q_table: np.ndarray, obs: int, action: int, reward: float, next_obs: int,
+                      terminated: bool, alpha: float, gamma: float) -> float:
+    td_target = reward + gamma * (1 - terminated) * np.argmax(q_table[next_obs])
+    td_error = td_target - q_table[obs, action]
+    q_table[obs, action] += alpha * td_error
+    return td_error

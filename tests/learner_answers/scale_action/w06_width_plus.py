@@ -1,0 +1,11 @@
+"""
+EXPECT: wrong
+MISTAKE: Sign slip in the width: it must be high − low, not high + low.
+CHECK: check_scale_action(scale_action)
+"""
+import numpy as np
+import torch
+
+
+def scale_action(raw_action, low, high):
+    return low + (raw_action + 1) * (high + low) / 2

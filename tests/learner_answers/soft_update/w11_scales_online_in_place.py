@@ -1,0 +1,15 @@
+"""
+EXPECT: wrong
+MISTAKE: o.mul_(τ) scales the online network's own parameters in place, destroying the online network.
+CHECK: check_soft_update(soft_update)
+"""
+import copy
+
+import torch
+
+
+def soft_update(target: torch.nn.Module, online: torch.nn.Module, tau: float) -> None:
+    with torch.no_grad():
+        for t, o in zip(target.parameters(), online.parameters()):
+            o.mul_(tau)
+            t.mul_(1.0 - tau).add_(o)

@@ -1,0 +1,12 @@
+"""
+EXPECT: wrong
+MISTAKE: It ignores terminated: a terminal transition still bootstraps from the next state.
+CHECK: check_td_target(td_target)
+"""
+import numpy as np
+import torch
+
+
+def td_target(reward: torch.Tensor, next_q_values: torch.Tensor, terminated: torch.Tensor,
+              gamma: float) -> torch.Tensor:
+    return reward + gamma * next_q_values.max(dim=1).values

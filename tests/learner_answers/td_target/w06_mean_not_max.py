@@ -1,0 +1,12 @@
+"""
+EXPECT: wrong
+MISTAKE: It averages the next Q-values over actions instead of taking the max.
+CHECK: check_td_target(td_target)
+"""
+import numpy as np
+import torch
+
+
+def td_target(reward: torch.Tensor, next_q_values: torch.Tensor, terminated: torch.Tensor,
+              gamma: float) -> torch.Tensor:
+    return reward + gamma * (1.0 - terminated) * next_q_values.mean(dim=1)

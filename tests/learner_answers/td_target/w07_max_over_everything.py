@@ -1,0 +1,12 @@
+"""
+EXPECT: wrong
+MISTAKE: next_q_values.max() is the single largest value of the whole batch, not each transition's best next value.
+CHECK: check_td_target(td_target)
+"""
+import numpy as np
+import torch
+
+
+def td_target(reward: torch.Tensor, next_q_values: torch.Tensor, terminated: torch.Tensor,
+              gamma: float) -> torch.Tensor:
+    return reward + gamma * (1.0 - terminated) * next_q_values.max()

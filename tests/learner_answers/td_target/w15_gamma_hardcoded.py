@@ -1,0 +1,12 @@
+"""
+EXPECT: wrong
+MISTAKE: γ is hard-coded as 0.99 instead of using the gamma argument.
+CHECK: check_td_target(td_target)
+"""
+import numpy as np
+import torch
+
+
+def td_target(reward: torch.Tensor, next_q_values: torch.Tensor, terminated: torch.Tensor,
+              gamma: float) -> torch.Tensor:
+    return reward + 0.99 * (1.0 - terminated) * next_q_values.max(dim=1).values
