@@ -438,7 +438,8 @@ _NOT_BOX = "DQN (`rlcourse train dqn`), which handles a discrete action space"
 def train(env_id: str, config: DDPGConfig | None = None, *, seed: int = 0, steps: int | None = None,
           episodes: int | None = None, progress: bool = False,
           checkpoint_dir: str | Path | None = None, resume_from: str | Path | None = None,
-          env_kwargs: dict[str, Any] | None = None) -> DDPGRun:
+          env_kwargs: dict[str, Any] | None = None,
+          replay_buffer: ReplayBuffer | None = None) -> DDPGRun:
     """Train DDPG on a gymnasium env with a Box action space, top to bottom.
 
     The first ``learning_starts`` env steps take uniformly random actions; after that the actor
@@ -464,9 +465,13 @@ def train(env_id: str, config: DDPGConfig | None = None, *, seed: int = 0, steps
             to ``steps``. The replay buffer is not saved, so it refills (``learning_starts``
             random steps) before updates resume.
         env_kwargs: passed to ``gymnasium.make``.
+        replay_buffer: if given, every transition is stored into it (and replayed from it)
+            instead of into a buffer of the loop's own, so the caller can inspect afterwards what
+            was stored; its own generator draws the mini-batches.
 
     Raises:
-        ValueError: an env whose actions are not a Box (use DQN).
+        ValueError: an env whose actions are not a Box (use DQN), or a ``replay_buffer`` whose
+            shapes do not fit the env's.
         NonFiniteLossError: the critic's or the actor's loss became NaN or infinite; the agent
             is reset to its weights at the last periodic evaluation.
     """
@@ -476,16 +481,29 @@ def train(env_id: str, config: DDPGConfig | None = None, *, seed: int = 0, steps
     env = make_env(env_id, **(env_kwargs or {}))
     try:
         require_action_space(env, gym.spaces.Box, "DDPG", _NOT_BOX)
+        if replay_buffer is not None:
+            _check_replay_buffer(replay_buffer, env)
         with torch_cpu_settings(config.num_threads):  # also flushes denormals: see its docstring
             return _train_loop(env, env_id, config, seed, steps, episodes, progress,
-                               checkpoint_dir, resume_from, env_kwargs or {})
+                               checkpoint_dir, resume_from, env_kwargs or {}, replay_buffer)
     finally:
         env.close()
 
 
+def _check_replay_buffer(replay_buffer: ReplayBuffer, env: gym.Env) -> None:
+    obs_shape, action_shape = env.observation_space.shape, env.action_space.shape
+    if replay_buffer.obs.shape[1:] != obs_shape or replay_buffer.action.shape[1:] != action_shape:
+        raise ValueError(f"replay_buffer must hold observations of shape {obs_shape} and actions of "
+                         f"shape {action_shape}, got {replay_buffer.obs.shape[1:]} and "
+                         f"{replay_buffer.action.shape[1:]}: build it as ReplayBuffer(capacity, "
+                         f"obs_shape={obs_shape}, action_shape={action_shape}, "
+                         f"action_dtype=np.float32)")
+
+
 def _train_loop(env: gym.Env, env_id: str, config: DDPGConfig, seed: int, steps: int,
                 episodes: int | None, progress: bool, checkpoint_dir: str | Path | None,
-                resume_from: str | Path | None, env_kwargs: dict[str, Any]) -> DDPGRun:
+                resume_from: str | Path | None, env_kwargs: dict[str, Any],
+                replay_buffer: ReplayBuffer | None) -> DDPGRun:
     rng = seed_everything(seed)  # also seeds torch, so the networks' initial weights
     device = torch.device("cuda" if config.device == "auto" and torch.cuda.is_available()
                           else "cpu" if config.device == "auto" else config.device)
@@ -506,8 +524,9 @@ def _train_loop(env: gym.Env, env_id: str, config: DDPGConfig, seed: int, steps:
     actor_optimizer = torch.optim.Adam(actor.parameters(), lr=config.actor_lr)
     critic_optimizer = torch.optim.Adam(critic.parameters(), lr=config.critic_lr)
     agent = DDPGAgent(actor, critic, device)
-    buffer = ReplayBuffer(config.buffer_size, env.observation_space.shape, (action_dim,),
-                          np.float32, seed=seed, device=device)
+    buffer = replay_buffer if replay_buffer is not None else ReplayBuffer(
+        config.buffer_size, env.observation_space.shape, (action_dim,), np.float32, seed=seed,
+        device=device)
     noise = make_noise(config.noise, action_dim, config.noise_sigma, rng=rng,
                        theta=config.ou_theta, dt=config.ou_dt)
     eval_env = make_env(env_id, **env_kwargs) if config.eval_every else None

@@ -464,7 +464,8 @@ class DQNRun:
 def train(env_id: str, config: DQNConfig | None = None, *, seed: int = 0, steps: int | None = None,
           episodes: int | None = None, progress: bool = False,
           checkpoint_dir: str | Path | None = None, resume_from: str | Path | None = None,
-          env_kwargs: dict[str, Any] | None = None) -> DQNRun:
+          env_kwargs: dict[str, Any] | None = None,
+          replay_buffer: ReplayBuffer | None = None) -> DQNRun:
     """Train DQN on a gymnasium env with Discrete actions, top to bottom.
 
     Each env step: act ε-greedily, store the transition (``terminated`` and ``truncated`` apart),
@@ -492,9 +493,13 @@ def train(env_id: str, config: DQNConfig | None = None, *, seed: int = 0, steps:
             are loaded and training continues from its step up to ``steps``. The replay buffer is
             not saved, so it refills (``learning_starts`` steps) before updates resume.
         env_kwargs: passed to ``gymnasium.make``.
+        replay_buffer: if given, every transition is stored into it (and replayed from it)
+            instead of into a buffer of the loop's own, so the caller can inspect afterwards what
+            was stored; its own generator draws the mini-batches. Needs ``use_replay``.
 
     Raises:
-        ValueError: an env whose actions are not Discrete (use DDPG).
+        ValueError: an env whose actions are not Discrete (use DDPG), or a ``replay_buffer``
+            that does not fit (see above).
         NonFiniteLossError: the loss became NaN or infinite.
     """
     config = default_config(env_id) if config is None else config
@@ -504,16 +509,30 @@ def train(env_id: str, config: DQNConfig | None = None, *, seed: int = 0, steps:
     try:
         require_action_space(env, gym.spaces.Discrete, "DQN",
                              "DDPG (`rlcourse train ddpg`), which learns a continuous action")
+        if replay_buffer is not None:
+            _check_replay_buffer(replay_buffer, env, config)
         with torch_cpu_settings(config.num_threads):  # also flushes denormals: see its docstring
             return _train_loop(env, env_id, config, seed, steps, episodes, progress,
-                               checkpoint_dir, resume_from, env_kwargs or {})
+                               checkpoint_dir, resume_from, env_kwargs or {}, replay_buffer)
     finally:
         env.close()
 
 
+def _check_replay_buffer(replay_buffer: ReplayBuffer, env: gym.Env, config: DQNConfig) -> None:
+    if not config.use_replay:
+        raise ValueError("replay_buffer was given, but use_replay=False trains on the latest "
+                         "transition only: set use_replay=True, or pass no replay_buffer")
+    if replay_buffer.obs.shape[1:] != env.observation_space.shape or replay_buffer.action.ndim != 1:
+        raise ValueError(f"replay_buffer must hold observations of shape "
+                         f"{env.observation_space.shape} and one int action per transition, got "
+                         f"{replay_buffer.obs.shape[1:]} and {replay_buffer.action.shape[1:]}: "
+                         f"build it as ReplayBuffer(capacity, obs_shape={env.observation_space.shape})")
+
+
 def _train_loop(env: gym.Env, env_id: str, config: DQNConfig, seed: int, steps: int,
                 episodes: int | None, progress: bool, checkpoint_dir: str | Path | None,
-                resume_from: str | Path | None, env_kwargs: dict[str, Any]) -> DQNRun:
+                resume_from: str | Path | None, env_kwargs: dict[str, Any],
+                replay_buffer: ReplayBuffer | None) -> DQNRun:
     rng = seed_everything(seed)  # also seeds torch, so the network's initial weights
     device = torch.device("cuda" if config.device == "auto" and torch.cuda.is_available()
                           else "cpu" if config.device == "auto" else config.device)
@@ -532,8 +551,9 @@ def _train_loop(env: gym.Env, env_id: str, config: DQNConfig, seed: int, steps: 
     # parameter; the same update up to float rounding (tested), ~17 % less training time on CPU
     optimizer = torch.optim.Adam(q_network.parameters(), lr=config.lr, fused=True)
     agent = DQNAgent(q_network, device)
-    buffer = ReplayBuffer(config.buffer_size if config.use_replay else 1, env.observation_space.shape,
-                          seed=seed, device=device)
+    buffer = replay_buffer if replay_buffer is not None else ReplayBuffer(
+        config.buffer_size if config.use_replay else 1, env.observation_space.shape, seed=seed,
+        device=device)
     eval_env = make_env(env_id, **env_kwargs) if config.eval_every else None
     metrics = Metrics()
     run = DQNRun(agent, metrics, target_q_network, config, steps=step, episodes=episode)

@@ -13,9 +13,9 @@ from torch import nn
 from rlcourse import ddpg
 from rlcourse.checkpoints import read_meta
 from rlcourse.cli import main as cli_main
-from rlcourse.envs import evaluate
+from rlcourse.envs import evaluate, seed_everything
 from rlcourse.networks import Actor, Critic
-from rlcourse.replay import ReplayBuffer
+from rlcourse.replay import Batch, ReplayBuffer
 from rlcourse.runs import read_json
 
 #: a tiny budget that still exercises every part of the loop (warm-up, updates, evaluations)
@@ -144,13 +144,23 @@ def _batch(seed=0, size=8):
     return buffer.sample(size)
 
 
-def test_ddpg_update_soft_updates_the_targets_by_tau_of_the_way():
+def test_ddpg_update_reports_its_losses_and_soft_updates_the_targets_by_tau_of_the_way():
     actor, critic, target_actor, target_critic = _networks()
     old_targets = [copy.deepcopy(target_actor), copy.deepcopy(target_critic)]
+    actor_before, batch = copy.deepcopy(actor), _batch()
+    with torch.no_grad():  # y = r + γ (1 − terminated) Q'(s', μ'(s')), by hand
+        next_q = target_critic(batch.next_obs, target_actor(batch.next_obs))
+        q_pred = critic(batch.obs, batch.action)
+        critic_loss = ((q_pred - (batch.reward + 0.9 * (1 - batch.terminated) * next_q)) ** 2).mean()
     info = ddpg.ddpg_update(actor, critic, target_actor, target_critic,
                             torch.optim.Adam(actor.parameters(), 1e-2),
-                            torch.optim.Adam(critic.parameters(), 1e-2), _batch(), gamma=0.9, tau=0.1)
-    assert np.isfinite([info.critic_loss, info.actor_loss, info.q_mean]).all()
+                            torch.optim.Adam(critic.parameters(), 1e-2), batch, gamma=0.9, tau=0.1)
+    assert info.critic_loss == pytest.approx(critic_loss.item(), rel=1e-6)
+    assert info.q_mean == pytest.approx(q_pred.mean().item(), rel=1e-6)
+    # the actor climbs the critic *after* the critic's step: its loss is −Q(s, μ(s)) on that critic
+    with torch.no_grad():
+        assert info.actor_loss == pytest.approx(
+            -critic(batch.obs, actor_before(batch.obs)).mean().item(), rel=1e-6)
     for old, target, online in zip(old_targets, (target_actor, target_critic), (actor, critic)):
         for p_old, p_target, p_online in zip(old.parameters(), target.parameters(), online.parameters()):
             # θ' ← τ θ + (1 − τ) θ', with θ the online weights *after* this update's steps
@@ -196,9 +206,13 @@ def test_invalid_hyperparameters_raise_naming_the_field(field, value, words):
         dataclasses.replace(ddpg.DDPGConfig(), **{field: value})
 
 
-def test_every_tuned_config_is_valid():
-    for env_id in ddpg.TUNED:
-        assert isinstance(ddpg.default_config(env_id), ddpg.DDPGConfig)
+def test_default_config_applies_the_tuned_values_of_its_env_only():
+    for env_id, tuned in ddpg.TUNED.items():
+        config = ddpg.default_config(env_id)
+        assert {key: getattr(config, key) for key in tuned} == tuned
+        untouched = {f.name for f in dataclasses.fields(config)} - set(tuned)
+        assert all(getattr(config, key) == getattr(ddpg.DDPGConfig(), key) for key in untouched)
+    assert ddpg.default_config("LunarLanderContinuous-v3") == ddpg.DDPGConfig()  # no tuned values
 
 
 def test_a_discrete_action_space_is_rejected_with_a_pointer_to_dqn():
@@ -246,15 +260,79 @@ def test_the_loop_logs_episodes_and_periodic_evaluations():
 
 
 @pytest.mark.parametrize("flag", [False, True])
-def test_only_the_bug_demonstration_stores_pendulums_time_limit_as_terminal(flag):
-    run = ddpg.train("Pendulum-v1", dataclasses.replace(SHORT, truncation_as_terminal=flag, eval_every=0))
-    assert run.buffer.truncated.sum() == 3  # three time limits
-    assert run.buffer.terminated.sum() == (3 if flag else 0)
+def test_only_the_bug_demonstration_stores_a_time_limit_as_terminal(flag):
+    # Pendulum never terminates: cut at 20 steps, 100 steps are 5 episodes that all end truncated
+    config = dataclasses.replace(SHORT, steps=100, learning_starts=50, truncation_as_terminal=flag,
+                                 eval_every=0)
+    buffer = ReplayBuffer(100, (3,), (1,), np.float32, seed=0)
+    run = ddpg.train("Pendulum-v1", config, seed=0, env_kwargs={"max_episode_steps": 20},
+                     replay_buffer=buffer)
+    ends = np.arange(19, 100, 20)
+    assert np.array_equal(np.flatnonzero(buffer.truncated), ends)
+    assert np.array_equal(np.flatnonzero(buffer.terminated), ends if flag else [])
+    assert run.episodes == 5
 
 
-def test_ou_noise_trains_too():
-    run = ddpg.train("Pendulum-v1", dataclasses.replace(SHORT, noise="ou", steps=400, eval_every=0))
-    assert run.steps == 400
+def test_the_loop_stores_each_transition_as_it_happened():
+    # Pendulum's reward is −(θ² + 0.1 θ̇² + 0.001 u²) of the state *before* the step, which the
+    # observation (cos θ, sin θ, θ̇) holds, and of the action u taken: so each stored reward must
+    # match its own obs and action. float32 observations: 1e-4 is float32 rounding, well below
+    # the 0.001 u² term a misaligned action would move
+    config = dataclasses.replace(SHORT, steps=100, learning_starts=50, eval_every=0)
+    buffer = ReplayBuffer(100, (3,), (1,), np.float32, seed=0)
+    ddpg.train("Pendulum-v1", config, seed=0, env_kwargs={"max_episode_steps": 20},
+               replay_buffer=buffer)
+    theta = np.arctan2(buffer.obs[:, 1], buffer.obs[:, 0])
+    cost = theta ** 2 + 0.1 * buffer.obs[:, 2] ** 2 + 0.001 * buffer.action[:, 0] ** 2
+    assert np.allclose(buffer.reward, -cost, atol=1e-4)
+    assert np.all(np.abs(buffer.action) <= 2.0) and len(np.unique(buffer.action)) > 50  # some clip at ±2
+    inside = buffer.truncated[:-1] == 0  # within an episode, s' of one step is s of the next
+    assert np.array_equal(buffer.obs[1:][inside], buffer.next_obs[:-1][inside])
+    assert not np.array_equal(buffer.obs, buffer.next_obs)
+
+
+def test_the_loops_update_is_ddpg_update_on_a_replayed_batch():
+    # exactly one update, at the last step (learning_starts = steps), redone here by hand from the
+    # stored transitions: the same initial networks (seed_everything, then Actor and Critic), the
+    # batch the buffer's generator draws, both Adams at their own rates, γ and τ of the config
+    config = dataclasses.replace(SHORT, steps=40, learning_starts=40, batch_size=16, gamma=0.7,
+                                 tau=0.3, actor_lr=1e-2, critic_lr=3e-2, eval_every=0)
+    buffer = ReplayBuffer(100, (3,), (1,), np.float32, seed=5)
+    sampler = copy.deepcopy(buffer.rng)
+    run = ddpg.train("Pendulum-v1", config, seed=2, replay_buffer=buffer)
+    seed_everything(2)
+    actor, critic = Actor(3, [-2.0], [2.0], (16, 16)), Critic(3, 1, (16, 16))
+    target_actor, target_critic = copy.deepcopy(actor), copy.deepcopy(critic)
+    idx = sampler.integers(0, 40, size=16)
+    batch = Batch(*(torch.from_numpy(getattr(buffer, name)[idx]) for name in Batch._fields))
+    ddpg.ddpg_update(actor, critic, target_actor, target_critic,
+                     torch.optim.Adam(actor.parameters(), lr=1e-2),
+                     torch.optim.Adam(critic.parameters(), lr=3e-2), batch, gamma=0.7, tau=0.3)
+    for got, want in ((run.actor, actor), (run.critic, critic), (run.target_actor, target_actor),
+                      (run.target_critic, target_critic)):
+        assert all(torch.equal(a, b) for a, b in zip(got.parameters(), want.parameters(), strict=True))
+    assert not torch.equal(run.target_actor.net[0].weight, run.actor.net[0].weight)  # soft, τ < 1
+
+
+def test_a_replay_buffer_that_does_not_fit_is_refused():
+    with pytest.raises(ValueError, match=r"action_shape=\(1,\)"):
+        ddpg.train("Pendulum-v1", SHORT, replay_buffer=ReplayBuffer(10, obs_shape=(3,)))
+
+
+def test_ou_noise_explores_with_actions_correlated_in_time():
+    # the same σ = 0.3 on the raw action (0.6 N·m): Gaussian noise is drawn afresh each step, so
+    # consecutive actions differ by |N(0, 2 · 0.6²)|, 0.68 on average (a little less once clipped);
+    # OU noise with θ dt = 0.0015 moves by about 0.6 √(2 θ dt) = 0.03 a step, and what is left is
+    # the actor following the state. Over 150 steps the means are 0.59 and 0.05-0.08 (seeds 0, 1)
+    step_change = {}
+    for noise in ("gaussian", "ou"):
+        config = dataclasses.replace(SHORT, steps=150, learning_starts=0, noise=noise,
+                                     noise_sigma=0.3, eval_every=0)
+        buffer = ReplayBuffer(150, (3,), (1,), np.float32, seed=0)
+        ddpg.train("Pendulum-v1", config, seed=0, replay_buffer=buffer)
+        step_change[noise] = np.abs(np.diff(buffer.action[:, 0])).mean()
+    assert step_change["gaussian"] > 0.45  # 3 standard errors (0.04 each) under the 0.59 seen
+    assert step_change["ou"] < step_change["gaussian"] / 4, step_change
 
 
 def test_the_same_seed_twice_gives_bit_identical_metrics(tmp_path):
