@@ -32,6 +32,103 @@ def mutant_params():
     return params
 
 
+# Each check compares the learner's function with its exercise's reference, so the reference must
+# be right: most are the package's own functions, tested by hand in tests/test_<module>.py
+PACKAGE_REFERENCES = {
+    "epsilon_greedy": ("rlcourse.tabular", "epsilon_greedy"),
+    "q_learning_update": ("rlcourse.tabular", "q_learning_update"),
+    "sarsa_update": ("rlcourse.tabular", "sarsa_update"),
+    "ReplayBuffer": ("rlcourse.replay", "ReplayBuffer"), "td_target": ("rlcourse.dqn", "td_target"),
+    "dqn_loss": ("rlcourse.dqn", "dqn_loss"), "hard_update": ("rlcourse.networks", "hard_update"),
+    "soft_update": ("rlcourse.networks", "soft_update"),
+    "critic_target": ("rlcourse.ddpg", "critic_target"), "actor_loss": ("rlcourse.ddpg", "actor_loss"),
+    "scale_action": ("rlcourse.ddpg", "scale_action"),
+}
+
+
+@pytest.mark.parametrize("exercise", ALL)
+def test_each_reference_is_the_package_function_or_checked_by_hand(exercise):
+    import importlib
+
+    if exercise.name in PACKAGE_REFERENCES or exercise.name == "replay_buffer":
+        module, name = PACKAGE_REFERENCES.get(exercise.name, ("rlcourse.replay", "ReplayBuffer"))
+        assert exercise.reference() is getattr(importlib.import_module(module), name)
+    else:
+        assert exercise.name in HAND_CHECKED, f"{exercise.name}: its reference is checked nowhere"
+        HAND_CHECKED[exercise.name](exercise.reference())
+
+
+def _check_loss_from_batch(reference):
+    # y = r + γ (1 − terminated) max Q_target(s', ·) without gradient; Huber mean of Q(s, a) − y
+    import torch
+
+    torch.manual_seed(0)
+    q_network, target_q_network = torch.nn.Linear(4, 2), torch.nn.Linear(4, 2)
+    batch = checks._transitions(3)
+    with torch.no_grad():
+        y = batch.reward + 0.9 * (1 - batch.terminated) * target_q_network(batch.next_obs).max(1).values
+        x = q_network(batch.obs)[torch.arange(8), batch.action] - y
+        expected = torch.where(x.abs() <= 1, x ** 2 / 2, x.abs() - 0.5).mean()
+    loss = reference(q_network, target_q_network, batch, 0.9)
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-6)
+    loss.backward()
+    assert target_q_network.weight.grad is None and q_network.weight.grad is not None
+
+
+def _check_collect_episode(reference):
+    # CartPole cut at 5 steps, always pushing left: it falls after 9 or 10 steps, so the episode
+    # is the 5 transitions up to the cut, each reward 1, only the last truncated
+    import gymnasium as gym
+
+    from rlcourse.replay import ReplayBuffer
+
+    buffer = ReplayBuffer(10, obs_shape=(4,), seed=0)
+    episode_return = reference(gym.make("CartPole-v1", max_episode_steps=5), lambda obs: 0, buffer, 0)
+    assert episode_return == 5.0 and len(buffer) == 5
+    assert buffer.truncated[:5].tolist() == [0, 0, 0, 0, 1] and buffer.terminated[:5].sum() == 0
+    assert np.array_equal(buffer.obs[1:5], buffer.next_obs[:4])
+    assert np.array_equal(buffer.obs[0], gym.make("CartPole-v1").reset(seed=0)[0])
+
+
+def _check_train_steps(reference):
+    # six updates, the target synced every 4: at step 4 only, so after step 6 it holds step 4's θ
+    import copy
+
+    import torch
+
+    case = checks._train_steps_cases()[0]
+    runs = {}
+    for steps in (4, 6):
+        inputs = copy.deepcopy(case)
+        reference(**{**inputs, "batches": inputs["batches"][:steps], "target_update_every": 4})
+        runs[steps] = inputs
+    online_4 = [p.detach() for p in runs[4]["q_network"].parameters()]
+    assert all(torch.equal(a, b) for a, b in zip(runs[4]["target_q_network"].parameters(), online_4))
+    assert all(torch.equal(a, b) for a, b in zip(runs[6]["target_q_network"].parameters(), online_4))
+    assert not torch.equal(runs[6]["q_network"][0].weight, online_4[0])
+
+
+def _check_select_action(reference):
+    # a = scale(clip(μ_raw(s) + σ ε, −1, 1)) with ε ~ N(0, 1) from rng: here μ_raw = tanh(0) = 0
+    import torch
+
+    actor_net = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Tanh())
+    with torch.no_grad():
+        actor_net[0].weight.zero_()
+        actor_net[0].bias.zero_()
+    obs = np.zeros(3, dtype=np.float32)
+    low, high = np.array([-1.0, 0.0]), np.array([3.0, 10.0])
+    noise = 0.3 * np.random.default_rng(0).standard_normal(2)
+    expected = low + (np.clip(noise, -1, 1) + 1) * (high - low) / 2
+    action = reference(actor_net, obs, low, high, 0.3, np.random.default_rng(0))
+    assert np.allclose(action, expected)
+    assert np.allclose(reference(actor_net, obs, low, high, 0.0, np.random.default_rng(0)), [1.0, 5.0])
+
+
+HAND_CHECKED = {"loss_from_batch": _check_loss_from_batch, "collect_episode": _check_collect_episode,
+                "train_steps": _check_train_steps, "select_action": _check_select_action}
+
+
 @pytest.mark.parametrize("exercise", ALL)
 def test_the_reference_passes(exercise, capsys):
     result = checks.run_check(exercise, exercise.reference())
@@ -53,7 +150,9 @@ def test_every_mutant_fails_with_its_own_hint(exercise, mutant):
     assert not result.passed
     assert result.mistake == mutant.key, result.message
     assert mutant.hint in result.message
-    assert "Example:" in result.message or "expected" in result.message or mutant.hint in result.message
+    # and a concrete case: an example with what was expected, or the inputs it raised on
+    assert ("Example:" in result.message or "expected" in result.message
+            or "raised an error on the inputs" in result.message)
 
 
 def test_a_failure_shows_one_small_example():
@@ -173,8 +272,12 @@ def test_a_wrong_return_type_is_named_before_values():
 
 
 def test_the_result_is_not_shown_twice_in_a_notebook():
-    result = checks.CheckResult("x", True, "✅ x")
-    assert result._ipython_display_() is None  # IPython calls this instead of printing the repr
+    # the check printed its verdict already; IPython's display of the returned result adds nothing
+    from IPython.core.formatters import DisplayFormatter
+
+    formatter = DisplayFormatter()
+    assert formatter.format(checks.CheckResult("x", True, "✅ x")) == ({}, {})
+    assert formatter.format(object())[0]  # what an ordinary object would show
 
 
 def test_a_broadcast_target_names_its_shape():
