@@ -223,7 +223,9 @@ def test_a_discrete_action_space_is_rejected_with_a_pointer_to_dqn():
 def test_the_command_line_refuses_cartpole(tmp_path, capsys):
     code = cli_main(["train", "ddpg", "--env", "CartPole-v1", "--out", str(tmp_path / "run"), "--no-progress"])
     assert code == 2
-    assert "DQN" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "DDPG needs a Box action space, but CartPole-v1 has Discrete" in err
+    assert "Use DQN (`rlcourse train dqn`), which handles a discrete action space for this" in err
     assert not (tmp_path / "run").exists()
 
 
@@ -390,21 +392,33 @@ def test_the_command_line_reports_a_non_finite_loss_without_a_traceback(tmp_path
 
 
 def test_the_command_line_trains_saves_and_evaluates(tmp_path, capsys):
-    out = tmp_path / "run"
+    out = tmp_path / "runs" / "ddpg"  # its parent does not exist yet
     code = cli_main(["train", "ddpg", "--env", "Pendulum-v1", "--steps", "400", "--out", str(out),
-                     "--no-progress", "--set", "learning_starts=200", "--set", "eval_every=200",
-                     "--set", "eval_episodes=1", "--set", "final_eval_episodes=2",
-                     "--set", "actor_hidden=(16, 16)"])
+                     "--seed", "3", "--no-progress", "--set", "learning_starts=200",
+                     "--set", "eval_every=200", "--set", "eval_episodes=1",
+                     "--set", "final_eval_episodes=2", "--set", "actor_hidden=(16, 16)"])
     assert code == 0
     record = read_json(out / "eval.json")
-    assert record["algo"] == "ddpg" and record["episodes"] == 2
-    assert read_json(out / "config.json")["hyperparameters"]["actor_hidden"] == [16, 16]
+    assert record["algo"] == "ddpg" and record["episodes"] == 2 and record["seed"] == 3
+    assert record["env_id"] == "Pendulum-v1" and record["train_seconds"] > 0
+    stored = read_json(out / "config.json")
+    assert (stored["algo"], stored["env_id"], stored["seed"]) == ("ddpg", "Pendulum-v1", 3)
+    assert (stored["steps"], stored["episodes"]) == (400, None)
+    assert stored["hyperparameters"]["actor_hidden"] == [16, 16]
+    assert stored["hyperparameters"]["gamma"] == 0.98  # Pendulum's tuned values underneath
+    assert read_meta(out / "model")["step"] == 400
     assert (out / "metrics.csv").is_file() and (out / "model").is_dir()
     capsys.readouterr()
     assert cli_main(["evaluate", str(out), "--episodes", "2"]) == 0
     assert '"mean_return"' in capsys.readouterr().out
     policy = ddpg.load_policy(out)
     assert policy(np.zeros(3, dtype=np.float32)).shape == (1,)
+    assert evaluate("Pendulum-v1", policy, episodes=2).returns == record["returns"]
+    # a second run, of 1 episode, into the same directory replaces the first
+    assert cli_main(["train", "ddpg", "--env", "Pendulum-v1", "--episodes", "1", "--out", str(out),
+                     "--no-progress", "--set", "eval_every=0", "--set", "final_eval_episodes=1"]) == 0
+    assert read_json(out / "config.json")["episodes"] == 1
+    assert (out / "metrics.csv").read_text().splitlines()[-1].split(",")[:2] == ["200", "1"]
 
 
 # --- learning ------------------------------------------------------------------------------------

@@ -569,26 +569,40 @@ def test_a_non_finite_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp
 # --- command line -------------------------------------------------------------------------------
 
 def test_the_command_line_trains_saves_and_evaluates(tmp_path, capsys):
-    out = tmp_path / "run"
+    out = tmp_path / "runs" / "dqn"  # its parent does not exist yet
     code = cli_main(["train", "dqn", "--env", "CartPole-v1", "--steps", "600", "--out", str(out),
-                     "--no-progress", "--set", "learning_starts=200", "--set", "eval_every=300",
-                     "--set", "final_eval_episodes=3"])
+                     "--seed", "3", "--no-progress", "--set", "learning_starts=200",
+                     "--set", "eval_every=300", "--set", "final_eval_episodes=3"])
     assert code == 0
     assert {p.name for p in out.iterdir()} == {"config.json", "metrics.csv", "eval.json", "model"}
     record = read_json(out / "eval.json")
-    assert record["algo"] == "dqn" and record["episodes"] == 3
-    assert read_json(out / "config.json")["hyperparameters"]["steps"] == 600
+    assert record["algo"] == "dqn" and record["episodes"] == 3 and record["seed"] == 3
+    assert record["env_id"] == "CartPole-v1" and record["train_seconds"] > 0
+    stored = read_json(out / "config.json")
+    assert (stored["algo"], stored["env_id"], stored["seed"]) == ("dqn", "CartPole-v1", 3)
+    assert (stored["steps"], stored["episodes"]) == (600, None)
+    assert stored["hyperparameters"]["steps"] == 600
+    assert stored["hyperparameters"]["hidden"] == [256, 256]  # CartPole's tuned values underneath
+    assert stored["hyperparameters"]["learning_starts"] == 200
     policy = dqn.load_policy(out)
     assert evaluate("CartPole-v1", policy, episodes=3).returns == record["returns"]
     capsys.readouterr()
     assert cli_main(["evaluate", str(out)]) == 0
     assert '"mean_return"' in capsys.readouterr().out
+    # a second run, of 2 episodes, into the same directory replaces the first
+    assert cli_main(["train", "dqn", "--env", "CartPole-v1", "--episodes", "2", "--out", str(out),
+                     "--no-progress", "--set", "eval_every=0", "--set", "stop_at_return=none",
+                     "--set", "final_eval_episodes=1"]) == 0
+    assert read_json(out / "config.json")["episodes"] == 2
+    assert (out / "metrics.csv").read_text().splitlines()[-1].split(",")[1] == "2"
 
 
 def test_the_command_line_refuses_pendulum(tmp_path, capsys):
     code = cli_main(["train", "dqn", "--env", "Pendulum-v1", "--out", str(tmp_path / "run")])
     assert code == 2
-    assert "DDPG" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "DQN needs a Discrete action space, but Pendulum-v1 has Box" in err
+    assert "Use DDPG (`rlcourse train ddpg`), which learns a continuous action for this" in err
     assert not (tmp_path / "run").exists()
 
 

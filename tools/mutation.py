@@ -69,36 +69,57 @@ use_git_change_detection = false
 """
 
 
-def run_module(module: str) -> dict:
-    """Mutation-test ``rlcourse/<module>.py`` against ``tests/test_<module>.py``; its results."""
+def run_module(module: str, patterns: list[str], resume: bool) -> dict:
+    """Mutation-test ``rlcourse/<module>.py`` against ``tests/test_<module>.py``; its results.
+
+    ``patterns`` (mutmut's mutant names, ``*`` allowed) limits the run to those mutants, and
+    ``resume`` keeps the earlier run's work directory (its record of which tests run which
+    function), taking the current tests: to retry survivors after the tests were improved.
+    """
     work = WORK / module
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    # torch is not fork-safe after it has run: the forkserver keeps mutmut's own process clean
-    shutil.copytree(ROOT / "rlcourse", work / "rlcourse", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(ROOT / "tests", work / "tests", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy2(ROOT / "pyproject.toml", work / "pyproject.toml")
-    (work / "setup.cfg").write_text(SETUP_CFG.format(module=module, multiplier=TIMEOUT_MULTIPLIER,
-                                                     constant=TIMEOUT_CONSTANT))
+    if not resume:
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        shutil.copytree(ROOT / "rlcourse", work / "rlcourse", ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copy2(ROOT / "pyproject.toml", work / "pyproject.toml")
+        (work / "setup.cfg").write_text(SETUP_CFG.format(
+            module=module, multiplier=TIMEOUT_MULTIPLIER, constant=TIMEOUT_CONSTANT))
+    for tests in (work / "tests", work / "mutants" / "tests"):
+        if tests.parent.exists():
+            shutil.copytree(ROOT / "tests", tests, dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns("__pycache__"))
     env = dict(os.environ, SDL_VIDEODRIVER="dummy")
     start = time.perf_counter()
-    with open(work / "mutmut.log", "w") as log:
-        code = subprocess.call([sys.executable, "-m", "mutmut", "run", "--max-children", "1"],
-                               cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
+    with open(work / "mutmut.log", "a" if resume else "w") as log:
+        code = subprocess.call([sys.executable, "-m", "mutmut", "run", "--max-children", "1",
+                                *patterns], cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
     seconds = time.perf_counter() - start
     if code != 0:
         raise SystemExit(f"mutmut failed on {module} (exit {code}); see {work / 'mutmut.log'}")
+    seconds_file = work / "seconds.txt"
+    if not patterns:  # a whole-module run: its time is the module's
+        seconds_file.write_text(f"{round(seconds)}\n")
+    return collect(module)
+
+
+def collect(module: str) -> dict:
+    """The results kept in ``build/mutation/<module>/``, also of a run stopped with Ctrl-C (its
+    mutants not yet tried count as "not run")."""
+    work = WORK / module
     meta = json.loads((work / "mutants" / "rlcourse" / f"{module}.py.meta").read_text())
+    env = dict(os.environ, SDL_VIDEODRIVER="dummy")
     mutants = {}
     for name, exit_code in sorted(meta["exit_code_by_key"].items()):
-        status = STATUS.get(exit_code, f"exit {exit_code}")
+        status = "not run" if exit_code is None else STATUS.get(exit_code, f"exit {exit_code}")
         entry = {"status": status}
-        if status != "killed":
+        if status not in ("killed", "not run"):
             entry["diff"] = subprocess.run([sys.executable, "-m", "mutmut", "show", name], cwd=work,
                                            env=env, capture_output=True, text=True).stdout.strip()
         mutants[name] = entry
+    seconds_file = work / "seconds.txt"
+    seconds = int(seconds_file.read_text()) if seconds_file.exists() else None
     record = {"module": f"rlcourse/{module}.py", "tests": f"tests/test_{module}.py",
-              "seconds": round(seconds), "mutants": mutants}
+              "seconds": seconds, "mutants": mutants}
     (work / "result.json").write_text(json.dumps(record, indent=1) + "\n")
     return record
 
@@ -111,11 +132,12 @@ def report(records: list[dict]) -> str:
              "mutants that failed a test or ran past the time limit (a loop that never ends); "
              "*equivalent* survivors behave exactly like the original (reason given); every other "
              "survivor is a gap in the tests.", "",
-             "| module | tests | generated | killed | timeout | survived | equivalent | no tests | "
-             "killed of non-equivalent | minutes |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "| module | tests | generated | not run | killed | timeout | survived | equivalent | "
+             "no tests | killed of the non-equivalent run | minutes |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     details = []
-    totals = dict.fromkeys(("generated", "killed", "timeout", "survived", "equivalent", "no tests"), 0)
+    totals = dict.fromkeys(("generated", "not run", "killed", "timeout", "survived", "equivalent",
+                            "no tests"), 0)
     for record in records:
         counts = dict.fromkeys(totals, 0)
         gaps, same = [], []
@@ -127,19 +149,15 @@ def report(records: list[dict]) -> str:
                 same.append((name, entry, equivalent[name]))
             elif status in counts:
                 counts[status] += 1
-                if status != "killed" and status != "timeout":
+                if status not in ("killed", "timeout", "not run"):
                     gaps.append((name, entry))
             else:
                 counts["survived"] += 1
                 gaps.append((name, entry))
         for key in totals:
             totals[key] += counts[key]
-        judged = counts["generated"] - counts["equivalent"]
-        score = 100 * (counts["killed"] + counts["timeout"]) / judged if judged else 100.0
-        lines.append(f"| `{record['module']}` | `{record['tests']}` | {counts['generated']} | "
-                     f"{counts['killed']} | {counts['timeout']} | {counts['survived']} | "
-                     f"{counts['equivalent']} | {counts['no tests']} | {score:.1f} % | "
-                     f"{record['seconds'] / 60:.1f} |")
+        lines.append(f"| `{record['module']}` | `{record['tests']}` | {_row(counts)} | "
+                     f"{_minutes(record['seconds'])} |")
         if gaps or same:
             details += [f"## `{record['module']}`", ""]
         if gaps:
@@ -152,16 +170,24 @@ def report(records: list[dict]) -> str:
             for name, entry, reason in same:
                 details += [f"- `{name}`: {reason}", "", "```diff", _diff_body(entry.get("diff", "")),
                             "```", ""]
-    judged = totals["generated"] - totals["equivalent"]
-    score = 100 * (totals["killed"] + totals["timeout"]) / judged if judged else 100.0
-    lines.append(f"| all | | {totals['generated']} | {totals['killed']} | {totals['timeout']} | "
-                 f"{totals['survived']} | {totals['equivalent']} | {totals['no tests']} | "
-                 f"{score:.1f} % | {sum(r['seconds'] for r in records) / 60:.1f} |")
+    seconds = [r["seconds"] for r in records]
+    lines.append(f"| all | | {_row(totals)} | "
+                 f"{_minutes(sum(seconds) if None not in seconds else None)} |")
     stale = sorted(set(equivalent) - {name for r in records for name in r["mutants"]})
     if stale:
         details += ["Judged equivalent earlier but no longer generated (the code changed; judge "
                     "again): " + ", ".join(f"`{name}`" for name in stale), ""]
     return "\n".join(lines + [""] + details)
+
+
+def _row(counts: dict) -> str:
+    judged = counts["generated"] - counts["equivalent"] - counts["not run"]
+    score = f"{100 * (counts['killed'] + counts['timeout']) / judged:.1f} %" if judged else "-"
+    return " | ".join(str(counts[key]) for key in counts) + f" | {score}"
+
+
+def _minutes(seconds: int | None) -> str:
+    return "stopped early" if seconds is None else f"{seconds / 60:.1f}"
 
 
 def _diff_body(diff: str) -> str:
@@ -175,20 +201,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("modules", nargs="*", help=f"modules to (re)run, of {', '.join(MODULES)}; "
                                                    "default: all")
     parser.add_argument("--report-only", action="store_true", help="rewrite the report only")
+    parser.add_argument("--mutants", nargs="+", default=[], metavar="NAME",
+                        help="only these mutants of the one module given (mutmut names, * allowed)")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the module's earlier run and its test records (retry mutants)")
     args = parser.parse_args(argv)
     unknown = sorted(set(args.modules) - set(MODULES))
     if unknown:
         parser.error(f"unknown module {', '.join(unknown)}: choose from {', '.join(MODULES)}")
+    if (args.mutants or args.resume) and len(args.modules) != 1:
+        parser.error("--mutants and --resume need exactly one module")
     if not args.report_only:
         for module in args.modules or MODULES:
             print(f"mutation testing rlcourse/{module}.py against tests/test_{module}.py", flush=True)
-            record = run_module(module)
+            record = run_module(module, args.mutants, args.resume)
             survived = sum(entry["status"] not in ("killed", "timeout")
                            for entry in record["mutants"].values())
             print(f"  {len(record['mutants'])} mutants, {survived} survived, "
                   f"{record['seconds'] / 60:.1f} min", flush=True)
-    records = [json.loads((WORK / m / "result.json").read_text()) for m in MODULES
-               if (WORK / m / "result.json").exists()]
+    records = [collect(m) for m in MODULES
+               if (WORK / m / "mutants" / "rlcourse" / f"{m}.py.meta").exists()]
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "mutation.json").write_text(json.dumps(records, indent=1) + "\n")
     (RESULTS / "mutation.md").write_text(report(records))
