@@ -316,6 +316,13 @@ def test_the_loops_update_is_ddpg_update_on_a_replayed_batch():
     assert not torch.equal(run.target_actor.net[0].weight, run.actor.net[0].weight)  # soft, τ < 1
 
 
+def test_device_auto_trains_on_the_gpu_only_where_torch_sees_one():
+    config = dataclasses.replace(SHORT, steps=30, learning_starts=10, eval_every=0, device="auto")
+    run = ddpg.train("Pendulum-v1", config, seed=0)
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert {p.device.type for p in run.actor.parameters()} == {expected}
+
+
 def test_a_replay_buffer_that_does_not_fit_is_refused():
     with pytest.raises(ValueError, match=r"action_shape=\(1,\)"):
         ddpg.train("Pendulum-v1", SHORT, replay_buffer=ReplayBuffer(10, obs_shape=(3,)))

@@ -423,6 +423,14 @@ def _equal(net: torch.nn.Module, params: list[torch.Tensor]) -> bool:
     return all(torch.equal(a, b) for a, b in zip(net.parameters(), params, strict=True))
 
 
+def test_device_auto_trains_on_the_gpu_only_where_torch_sees_one():
+    config = dataclasses.replace(SHORT, hidden=(8,), steps=30, learning_starts=10, eval_every=0,
+                                 device="auto")
+    run = dqn.train("CartPole-v1", config, seed=0)
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert {p.device.type for p in run.agent.q_network.parameters()} == {expected}
+
+
 def test_a_replay_buffer_that_does_not_fit_is_refused():
     with pytest.raises(ValueError, match=r"obs_shape=\(4,\)"):
         dqn.train("CartPole-v1", SHORT, replay_buffer=ReplayBuffer(10, obs_shape=(3,)))

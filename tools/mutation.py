@@ -124,8 +124,9 @@ def collect(module: str) -> dict:
     return record
 
 
-def report(records: list[dict]) -> str:
-    equivalent = json.loads(EQUIVALENT.read_text()) if EQUIVALENT.exists() else {}
+def report(records: list[dict], equivalent: dict[str, str]) -> str:
+    """The markdown report of ``records`` (what :func:`collect` returns), with the survivors
+    named in ``equivalent`` (``{mutant name: reason}``) counted and listed as equivalent."""
     lines = ["# Mutation testing of the algorithm modules", "",
              "Made by `make mutation` (`tools/mutation.py`, mutmut 3): each module against its own "
              "test file only, learning tests and notebooks excluded, one worker. *Killed* counts "
@@ -223,7 +224,8 @@ def main(argv: list[str] | None = None) -> int:
                if (WORK / m / "mutants" / "rlcourse" / f"{m}.py.meta").exists()]
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "mutation.json").write_text(json.dumps(records, indent=1) + "\n")
-    (RESULTS / "mutation.md").write_text(report(records))
+    equivalent = json.loads(EQUIVALENT.read_text()) if EQUIVALENT.exists() else {}
+    (RESULTS / "mutation.md").write_text(report(records, equivalent))
     print(f"report: {RESULTS / 'mutation.md'}")
     return 0
 
