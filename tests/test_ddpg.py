@@ -72,6 +72,23 @@ def test_critic_target_rejects_a_batch_by_one_column(bad):
         ddpg.critic_target(HalfActor(), SumCritic(), reward, torch.zeros(3, 2), terminated, 0.9)
 
 
+def test_the_shape_errors_say_what_was_wrong_and_what_to_do():
+    advice = ("a (batch, 1) column against a (batch,) row broadcasts to (batch, batch) and silently "
+              "trains on the wrong targets; squeeze it (tensor.squeeze(1)) first")
+    for bad in ("reward", "terminated"):
+        args = {"reward": torch.ones(3), "terminated": torch.zeros(3)}
+        args[bad] = args[bad].unsqueeze(1)
+        with pytest.raises(ValueError) as error:
+            ddpg.critic_target(HalfActor(), SumCritic(), args["reward"], torch.zeros(3, 2),
+                               args["terminated"], 0.9)
+        assert str(error.value) == f"{bad} must have shape (batch,) = (3,), got (3, 1): {advice}"
+    column_critic = lambda obs, action: SumCritic()(obs, action).unsqueeze(1)  # noqa: E731
+    with pytest.raises(ValueError) as error:
+        ddpg.critic_target(HalfActor(), column_critic, torch.ones(3), torch.zeros(3, 2), torch.zeros(3), 0.9)
+    assert str(error.value) == ("target_critic(next_obs, target_actor(next_obs)) must have shape "
+                                f"(batch,) = (3,), got (3, 1): {advice}")
+
+
 def test_critic_target_rejects_a_critic_that_returns_a_column():
     column_critic = lambda obs, action: SumCritic()(obs, action).unsqueeze(1)  # noqa: E731
     with pytest.raises(ValueError, match=r"\(batch,\)"):
@@ -88,6 +105,14 @@ def test_scale_action_maps_minus_one_to_low_and_one_to_high_for_asymmetric_bound
     scaled = ddpg.scale_action(torch.tensor(raw, dtype=torch.float32), low, high)
     assert isinstance(scaled, torch.Tensor)
     assert torch.allclose(scaled, torch.tensor(expected, dtype=torch.float32))
+
+
+def test_scale_action_keeps_a_tensors_dtype_and_device():
+    # "meta" is a device every torch build has, so a lost device shows without a GPU too
+    scaled = ddpg.scale_action(torch.zeros(2, 1, device="meta"), [-1.0], [3.0])
+    assert scaled.device.type == "meta" and scaled.dtype == torch.float32
+    half = ddpg.scale_action(torch.zeros(2, 1, dtype=torch.float16), np.array([-1.0]), np.array([3.0]))
+    assert half.dtype == torch.float16 and half.tolist() == [[1.0], [1.0]]
 
 
 def test_the_actor_stays_within_asymmetric_bounds_and_uses_scale_action():

@@ -65,6 +65,34 @@ def test_td_target_rejects_a_batch_by_one_column(bad):
         dqn.td_target(reward, next_q_values, terminated, gamma=0.99)
 
 
+COLUMN_ADVICE = ("a (batch, 1) column against a (batch,) row broadcasts to (batch, batch) and "
+                 "silently trains on the wrong targets; squeeze it (tensor.squeeze(1)) or index it first")
+
+
+def test_the_shape_errors_say_what_was_wrong_and_what_to_do():
+    with pytest.raises(ValueError) as error:
+        dqn.td_target(torch.ones(3, 1), torch.zeros(3, 2), torch.zeros(3), gamma=0.99)
+    assert str(error.value) == f"reward must have shape (batch,) = (3,), got (3, 1): {COLUMN_ADVICE}"
+    with pytest.raises(ValueError) as error:
+        dqn.td_target(torch.ones(3), torch.zeros(3, 2), torch.zeros(3, 1), gamma=0.99)
+    assert str(error.value) == f"terminated must have shape (batch,) = (3,), got (3, 1): {COLUMN_ADVICE}"
+    with pytest.raises(ValueError) as error:
+        dqn.td_target(torch.ones(3), torch.zeros(2, 2), torch.zeros(3), gamma=0.99)
+    assert str(error.value) == "next_q_values must have shape (batch, n_actions) = (3, n), got (2, 2)"
+    with pytest.raises(ValueError) as error:
+        dqn.td_target(torch.ones(3), torch.zeros(3), torch.zeros(3), gamma=0.99)
+    assert str(error.value) == "next_q_values must have shape (batch, n_actions) = (3, n), got (3,)"
+    with pytest.raises(ValueError) as error:
+        dqn.double_dqn_target(torch.ones(3), torch.zeros(3, 2), torch.zeros(3, 3), torch.zeros(3), 0.9)
+    assert str(error.value) == ("next_q_values_online (3, 3) and next_q_values (3, 2) must have "
+                                "the same shape")
+    with pytest.raises(ValueError) as error:
+        dqn.dqn_loss(torch.zeros(3, 2), torch.zeros(3, 1, dtype=torch.int64), torch.zeros(3))
+    assert str(error.value) == f"action must have shape (batch,) = (3,), got (3, 1): {COLUMN_ADVICE}"
+    with pytest.raises(ValueError, match=r"^reward must have shape \(batch,\) = \(0,\), got \(\)"):
+        dqn.td_target(torch.tensor(1.0), torch.zeros(1, 2), torch.zeros(1), gamma=0.99)
+
+
 def test_td_target_rejects_next_q_values_of_the_wrong_batch():
     with pytest.raises(ValueError, match="next_q_values"):
         dqn.td_target(torch.ones(3), torch.zeros(2, 2), torch.zeros(3), gamma=0.99)
