@@ -236,6 +236,16 @@ def test_value_iteration_solves_the_two_cell_lake():
     assert value_iteration(two_cell_lake(), horizon=2)[0, 2] == pytest.approx(5 / 9)
 
 
+def test_value_iteration_stops_at_a_fixed_point_or_says_it_did_not_converge():
+    # float64 reaches the fixed point exactly, so even a tolerance of 0 ends the iteration
+    q_star = value_iteration(two_cell_lake(), gamma=0.9, tolerance=0.0)
+    assert q_star[0, 2] == pytest.approx(5 / 6)
+    with pytest.raises(RuntimeError) as error:
+        value_iteration(two_cell_lake(), gamma=0.9, max_iterations=3)
+    assert str(error.value) == ("value iteration did not converge in 3 iterations; lower gamma or "
+                                "raise max_iterations")
+
+
 def test_exact_evaluation_needs_a_model():
     with pytest.raises(ValueError, match="no model"):
         exact_policy_value("CartPole-v1", lambda obs: 0)
