@@ -99,6 +99,8 @@ def run_module(module: str, patterns: list[str], resume: bool) -> dict:
     seconds_file = work / "seconds.txt"
     if not patterns:  # a whole-module run: its time is the module's
         seconds_file.write_text(f"{round(seconds)}\n")
+    with open(work / "runs.txt", "a" if resume else "w") as runs:  # what the report says was run
+        runs.write(f"{' '.join(patterns) or 'all mutants'} ({seconds / 60:.1f} min)\n")
     return collect(module)
 
 
@@ -118,8 +120,10 @@ def collect(module: str) -> dict:
         mutants[name] = entry
     seconds_file = work / "seconds.txt"
     seconds = int(seconds_file.read_text()) if seconds_file.exists() else None
+    runs_file = work / "runs.txt"
     record = {"module": f"rlcourse/{module}.py", "tests": f"tests/test_{module}.py",
-              "seconds": seconds, "mutants": mutants}
+              "seconds": seconds, "mutants": mutants,
+              "runs": runs_file.read_text().splitlines() if runs_file.exists() else []}
     (work / "result.json").write_text(json.dumps(record, indent=1) + "\n")
     return record
 
@@ -159,8 +163,9 @@ def report(records: list[dict], equivalent: dict[str, str]) -> str:
             totals[key] += counts[key]
         lines.append(f"| `{record['module']}` | `{record['tests']}` | {_row(counts)} | "
                      f"{_minutes(record['seconds'])} |")
-        if gaps or same:
-            details += [f"## `{record['module']}`", ""]
+        details += [f"## `{record['module']}`", ""]
+        if record.get("runs"):
+            details += ["Runs: " + "; ".join(f"`{run}`" for run in record["runs"]), ""]
         if gaps:
             details += ["Survivors not judged equivalent (gaps in the tests):", ""]
             for name, entry in gaps:
