@@ -12,7 +12,7 @@ export SDL_VIDEODRIVER := dummy
 # pytest's -n: two workers on a two-core laptop; nbval keeps each notebook on one worker
 JOBS ?= 2
 
-.PHONY: setup browser lab test test-unit test-notebooks test-learning notebooks exercises lock bench clean
+.PHONY: setup browser lab test test-unit test-notebooks test-learning notebooks exercises lock bench mutation clean
 
 setup: $(STAMP)
 
@@ -112,5 +112,13 @@ bench: setup
 	status=0; $(BIN)/python benchmarks/bench_dqn.py || status=1; \
 	    $(BIN)/python benchmarks/bench_ddpg.py || status=1; exit $$status
 
+# Mutation testing of the algorithm modules, each against its own tests/test_<module>.py (no learning
+# tests, no notebooks), one worker; writes benchmarks/results/mutation.md. Not part of `make test`:
+# it runs for hours on a 2-core laptop. One module: make mutation MODULES="dqn replay"
+MODULES ?=
+mutation: setup
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[mutation]'
+	$(BIN)/python tools/mutation.py $(MODULES)
+
 clean:
-	rm -rf $(VENV) .pytest_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache test-artifacts build/mutation

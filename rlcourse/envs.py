@@ -77,6 +77,7 @@ def seed_everything(seed: int) -> np.random.Generator:
 
     if not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    seed = int(seed)  # Python's random.seed refuses numpy integers
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)

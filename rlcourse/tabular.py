@@ -144,7 +144,11 @@ def greedy_path(q_table: np.ndarray, env: gym.Env | str, *, seed: int = HELDOUT_
         policy = greedy_policy(q_table)
         obs, _ = env.reset(seed=seed)
         states = [int(obs)]
-        deterministic = not getattr(env.unwrapped, "is_slippery", False)
+        # deterministic: every (state, action) of the env's model has one outcome (FrozenLake
+        # keeps no is_slippery attribute to ask; its slippery model has three)
+        model = getattr(env.unwrapped, "P", None)
+        deterministic = model is not None and all(
+            len(outcomes) == 1 for row in model.values() for outcomes in row.values())
         for _ in range(max_steps):
             obs, _, terminated, truncated, _ = env.step(policy(obs))
             looped = deterministic and int(obs) in states

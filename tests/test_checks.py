@@ -19,6 +19,151 @@ def mutant_params():
             for exercise in checks.EXERCISES for mutant in exercise.mutants()]
 
 
+# Each check compares the learner's function with its exercise's reference, so the reference must
+# be right: the package's own functions are tested by hand in tests/test_<module>.py, and the
+# others (chapters 03 and 05's own exercises, the find-the-bug snippets) are checked by hand here.
+PACKAGE_REFERENCES = {
+    "epsilon_greedy": "rlcourse.tabular:epsilon_greedy",
+    "q_learning_update": "rlcourse.tabular:q_learning_update",
+    "sarsa_update": "rlcourse.tabular:sarsa_update",
+    "ReplayBuffer": "rlcourse.replay:ReplayBuffer", "td_target": "rlcourse.dqn:td_target",
+    "dqn_loss": "rlcourse.dqn:dqn_loss", "hard_update": "rlcourse.networks:hard_update",
+    "soft_update": "rlcourse.networks:soft_update",
+    "critic_target": "rlcourse.ddpg:critic_target", "actor_loss": "rlcourse.ddpg:actor_loss",
+    "scale_action": "rlcourse.ddpg:scale_action",
+}
+
+
+@pytest.mark.parametrize("exercise", ALL)
+def test_each_reference_is_the_package_function_or_checked_by_hand(exercise):
+    import importlib
+
+    if exercise.name in PACKAGE_REFERENCES:
+        module, name = PACKAGE_REFERENCES[exercise.name].split(":")
+        assert exercise.load_reference() is getattr(importlib.import_module(module), name)
+    else:
+        assert exercise.name in HAND_CHECKED, f"{exercise.name}: its reference is checked nowhere"
+        HAND_CHECKED[exercise.name](exercise.load_reference())
+
+
+def _check_discretise(reference):
+    # [0.1, -0.7] in [-1, 1]² with 3 bins: boxes floor(1.1/2 · 3) = 1 and floor(0.3/2 · 3) = 0,
+    # index 1 · 3 + 0 = 3; a point beyond the edges lands in the outermost boxes (2, 0): 6
+    square = dict(low=np.array([-1.0, -1.0]), high=np.array([1.0, 1.0]), bins=3)
+    assert reference(np.array([0.1, -0.7]), **square) == 3
+    assert reference(np.array([2.5, -3.0]), **square) == 6
+
+
+def _check_online_q_update(reference):
+    # Q(s) = b with zero weights and s = 0: y = r + γ max b = 1 + 0.5 · 2 = 2, loss (2 − 1)² = 1,
+    # and SGD moves b_0 by −lr · 2 (Q − y) = +0.2; a terminated step has y = r = 1, loss 0
+    import torch
+
+    for terminated, loss, new_bias in ((False, 1.0, 1.2), (True, 0.0, 1.0)):
+        q_network = torch.nn.Linear(2, 2)
+        with torch.no_grad():
+            q_network.weight.zero_()
+            q_network.bias.copy_(torch.tensor([1.0, 2.0]))
+        optimizer = torch.optim.SGD(q_network.parameters(), lr=0.1)
+        zero = np.zeros(2, dtype=np.float32)
+        got = reference(q_network, optimizer, zero, 0, 1.0, zero, terminated, 0.5)
+        assert got == pytest.approx(loss)
+        assert q_network.bias[0].item() == pytest.approx(new_bias) and q_network.bias[1].item() == 2.0
+
+
+def _check_critic_slope(reference):
+    # Q(s, a) = −(a − 2s)², so ∂Q/∂a = −2 (a − 2s)
+    import torch
+
+    obs, action = torch.tensor([[0.5], [-1.0]]), torch.tensor([[0.2], [1.0]])
+    slope = reference(lambda s, a: -((a - 2 * s) ** 2).sum(dim=1), obs, action)
+    assert torch.allclose(slope, -2 * (action - 2 * obs))
+
+
+def _check_dpg_gradient(reference):
+    # μ(s) = w s + b: ∂L/∂w = −(1/B) Σ dq_da_i s_i and ∂L/∂b = −(1/B) Σ dq_da_i
+    import torch
+
+    actor = torch.nn.Linear(1, 1)
+    obs, dq_da = torch.tensor([[0.5], [2.0]]), torch.tensor([[1.2], [-0.4]])
+    grad_w, grad_b = reference(actor, obs, dq_da)
+    assert grad_w.item() == pytest.approx(-(1.2 * 0.5 - 0.4 * 2.0) / 2)
+    assert grad_b.item() == pytest.approx(-(1.2 - 0.4) / 2)
+
+
+def _check_loss_from_batch(reference):
+    # y = r + γ (1 − terminated) max Q_target(s', ·) without gradient; Huber mean of Q(s, a) − y
+    import torch
+
+    torch.manual_seed(0)
+    q_network, target_q_network = torch.nn.Linear(4, 2), torch.nn.Linear(4, 2)
+    batch = checks.ch07_find_the_bug._transitions(3)
+    with torch.no_grad():
+        y = batch.reward + 0.9 * (1 - batch.terminated) * target_q_network(batch.next_obs).max(1).values
+        x = q_network(batch.obs)[torch.arange(len(batch.reward)), batch.action] - y
+        expected = torch.where(x.abs() <= 1, x ** 2 / 2, x.abs() - 0.5).mean()
+    loss = reference(q_network, target_q_network, batch, 0.9)
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-6)
+    loss.backward()
+    assert target_q_network.weight.grad is None and q_network.weight.grad is not None
+
+
+def _check_collect_episode(reference):
+    # CartPole cut at 5 steps, always pushing left: it falls after 9 or 10 steps, so the episode
+    # is the 5 transitions up to the cut, each reward 1, only the last truncated
+    import gymnasium as gym
+
+    from rlcourse.replay import ReplayBuffer
+
+    buffer = ReplayBuffer(10, obs_shape=(4,), seed=0)
+    episode_return = reference(gym.make("CartPole-v1", max_episode_steps=5), lambda obs: 0, buffer, 0)
+    assert episode_return == 5.0 and len(buffer) == 5
+    assert buffer.truncated[:5].tolist() == [0, 0, 0, 0, 1] and buffer.terminated[:5].sum() == 0
+    assert np.array_equal(buffer.obs[1:5], buffer.next_obs[:4])
+    assert np.array_equal(buffer.obs[0], gym.make("CartPole-v1").reset(seed=0)[0])
+
+
+def _check_train_steps(reference):
+    # six updates, the target synced every 4: at step 4 only, so after step 6 it holds step 4's θ
+    import copy
+
+    import torch
+
+    case = checks.ch07_find_the_bug._train_steps_cases()[0]
+    runs = {}
+    for steps in (4, 6):
+        inputs = copy.deepcopy(case)
+        reference(**{**inputs, "batches": inputs["batches"][:steps], "target_update_every": 4})
+        runs[steps] = inputs
+    online_4 = [p.detach() for p in runs[4]["q_network"].parameters()]
+    assert all(torch.equal(a, b) for a, b in zip(runs[4]["target_q_network"].parameters(), online_4))
+    assert all(torch.equal(a, b) for a, b in zip(runs[6]["target_q_network"].parameters(), online_4))
+    assert not torch.equal(runs[6]["q_network"][0].weight, online_4[0])
+
+
+def _check_select_action(reference):
+    # a = scale(clip(μ_raw(s) + σ ε, −1, 1)) with ε ~ N(0, 1) from rng: here μ_raw = tanh(0) = 0
+    import torch
+
+    actor_net = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Tanh())
+    with torch.no_grad():
+        actor_net[0].weight.zero_()
+        actor_net[0].bias.zero_()
+    obs = np.zeros(3, dtype=np.float32)
+    low, high = np.array([-1.0, 0.0]), np.array([3.0, 10.0])
+    noise = 0.3 * np.random.default_rng(0).standard_normal(2)
+    expected = low + (np.clip(noise, -1, 1) + 1) * (high - low) / 2
+    action = reference(actor_net, obs, low, high, 0.3, np.random.default_rng(0))
+    assert np.allclose(action, expected)
+    assert np.allclose(reference(actor_net, obs, low, high, 0.0, np.random.default_rng(0)), [1.0, 5.0])
+
+
+HAND_CHECKED = {"discretise": _check_discretise, "online_q_update": _check_online_q_update,
+                "critic_slope": _check_critic_slope, "dpg_gradient": _check_dpg_gradient,
+                "loss_from_batch": _check_loss_from_batch, "collect_episode": _check_collect_episode,
+                "train_steps": _check_train_steps, "select_action": _check_select_action}
+
+
 @pytest.mark.parametrize("exercise", ALL)
 def test_the_reference_passes(exercise, capsys):
     result = checks.run_check(exercise, exercise.load_reference())
@@ -40,7 +185,9 @@ def test_every_mutant_fails_with_its_own_hint(exercise, mutant):
     assert not result.passed
     assert result.mistake == mutant.key, result.message
     assert mutant.hint in result.message
-    assert "Example:" in result.message or "expected" in result.message or mutant.hint in result.message
+    # and a concrete case: an example with what was expected, or the inputs it raised on
+    assert ("Example:" in result.message or "expected" in result.message
+            or "raised an error on the inputs" in result.message)
 
 
 def test_a_failure_shows_one_small_example():
@@ -164,8 +311,12 @@ def test_a_wrong_return_type_is_named_before_values():
 
 
 def test_the_result_is_not_shown_twice_in_a_notebook():
-    result = checks.CheckResult("x", True, "✅ x")
-    assert result._ipython_display_() is None  # IPython calls this instead of printing the repr
+    # the check printed its verdict already; IPython's display of the returned result adds nothing
+    from IPython.core.formatters import DisplayFormatter
+
+    formatter = DisplayFormatter()
+    assert formatter.format(checks.CheckResult("x", True, "✅ x")) == ({}, {})
+    assert formatter.format(object())[0]  # what an ordinary object would show
 
 
 def test_a_broadcast_target_names_its_shape():

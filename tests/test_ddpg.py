@@ -13,9 +13,9 @@ from torch import nn
 from rlcourse import ddpg
 from rlcourse.checkpoints import read_meta
 from rlcourse.cli import main as cli_main
-from rlcourse.envs import evaluate
+from rlcourse.envs import evaluate, seed_everything
 from rlcourse.networks import Actor, Critic
-from rlcourse.replay import ReplayBuffer
+from rlcourse.replay import Batch, ReplayBuffer
 from rlcourse.runs import read_json
 
 #: a tiny budget that still exercises every part of the loop (warm-up, updates, evaluations)
@@ -85,6 +85,23 @@ def test_critic_target_rejects_a_batch_by_one_column(bad):
         ddpg.critic_target(HalfActor(), SumCritic(), reward, torch.zeros(3, 2), terminated, 0.9)
 
 
+def test_the_shape_errors_say_what_was_wrong_and_what_to_do():
+    advice = ("a (batch, 1) column against a (batch,) row broadcasts to (batch, batch) and silently "
+              "trains on the wrong targets; squeeze it (tensor.squeeze(1)) or index it first")
+    for bad in ("reward", "terminated"):
+        args = {"reward": torch.ones(3), "terminated": torch.zeros(3)}
+        args[bad] = args[bad].unsqueeze(1)
+        with pytest.raises(ValueError) as error:
+            ddpg.critic_target(HalfActor(), SumCritic(), args["reward"], torch.zeros(3, 2),
+                               args["terminated"], 0.9)
+        assert str(error.value) == f"{bad} must have shape (batch,) = (3,), got (3, 1): {advice}"
+    column_critic = lambda obs, action: SumCritic()(obs, action).unsqueeze(1)  # noqa: E731
+    with pytest.raises(ValueError) as error:
+        ddpg.critic_target(HalfActor(), column_critic, torch.ones(3), torch.zeros(3, 2), torch.zeros(3), 0.9)
+    assert str(error.value) == ("target_critic(next_obs, target_actor(next_obs)) must have shape "
+                                f"(batch,) = (3,), got (3, 1): {advice}")
+
+
 def test_critic_target_rejects_a_critic_that_returns_a_column():
     column_critic = lambda obs, action: SumCritic()(obs, action).unsqueeze(1)  # noqa: E731
     with pytest.raises(ValueError, match=r"\(batch,\)"):
@@ -101,6 +118,14 @@ def test_scale_action_maps_minus_one_to_low_and_one_to_high_for_asymmetric_bound
     scaled = ddpg.scale_action(torch.tensor(raw, dtype=torch.float32), low, high)
     assert isinstance(scaled, torch.Tensor)
     assert torch.allclose(scaled, torch.tensor(expected, dtype=torch.float32))
+
+
+def test_scale_action_keeps_a_tensors_dtype_and_device():
+    # "meta" is a device every torch build has, so a lost device shows without a GPU too
+    scaled = ddpg.scale_action(torch.zeros(2, 1, device="meta"), [-1.0], [3.0])
+    assert scaled.device.type == "meta" and scaled.dtype == torch.float32
+    half = ddpg.scale_action(torch.zeros(2, 1, dtype=torch.float16), np.array([-1.0]), np.array([3.0]))
+    assert half.dtype == torch.float16 and half.tolist() == [[1.0], [1.0]]
 
 
 def test_the_actor_stays_within_asymmetric_bounds_and_uses_scale_action():
@@ -157,13 +182,23 @@ def _batch(seed=0, size=8):
     return buffer.sample(size)
 
 
-def test_ddpg_update_soft_updates_the_targets_by_tau_of_the_way():
+def test_ddpg_update_reports_its_losses_and_soft_updates_the_targets_by_tau_of_the_way():
     actor, critic, target_actor, target_critic = _networks()
     old_targets = [copy.deepcopy(target_actor), copy.deepcopy(target_critic)]
+    actor_before, batch = copy.deepcopy(actor), _batch()
+    with torch.no_grad():  # y = r + γ (1 − terminated) Q'(s', μ'(s')), by hand
+        next_q = target_critic(batch.next_obs, target_actor(batch.next_obs))
+        q_pred = critic(batch.obs, batch.action)
+        critic_loss = ((q_pred - (batch.reward + 0.9 * (1 - batch.terminated) * next_q)) ** 2).mean()
     info = ddpg.ddpg_update(actor, critic, target_actor, target_critic,
                             torch.optim.Adam(actor.parameters(), 1e-2),
-                            torch.optim.Adam(critic.parameters(), 1e-2), _batch(), gamma=0.9, tau=0.1)
-    assert np.isfinite([info.critic_loss, info.actor_loss, info.q_mean]).all()
+                            torch.optim.Adam(critic.parameters(), 1e-2), batch, gamma=0.9, tau=0.1)
+    assert info.critic_loss == pytest.approx(critic_loss.item(), rel=1e-6)
+    assert info.q_mean == pytest.approx(q_pred.mean().item(), rel=1e-6)
+    # the actor climbs the critic *after* the critic's step: its loss is −Q(s, μ(s)) on that critic
+    with torch.no_grad():
+        assert info.actor_loss == pytest.approx(
+            -critic(batch.obs, actor_before(batch.obs)).mean().item(), rel=1e-6)
     for old, target, online in zip(old_targets, (target_actor, target_critic), (actor, critic)):
         for p_old, p_target, p_online in zip(old.parameters(), target.parameters(), online.parameters()):
             # θ' ← τ θ + (1 − τ) θ', with θ the online weights *after* this update's steps
@@ -209,9 +244,13 @@ def test_invalid_hyperparameters_raise_naming_the_field(field, value, words):
         dataclasses.replace(ddpg.DDPGConfig(), **{field: value})
 
 
-def test_every_tuned_config_is_valid():
-    for env_id in ddpg.TUNED:
-        assert isinstance(ddpg.default_config(env_id), ddpg.DDPGConfig)
+def test_default_config_applies_the_tuned_values_of_its_env_only():
+    for env_id, tuned in ddpg.TUNED.items():
+        config = ddpg.default_config(env_id)
+        assert {key: getattr(config, key) for key in tuned} == tuned
+        untouched = {f.name for f in dataclasses.fields(config)} - set(tuned)
+        assert all(getattr(config, key) == getattr(ddpg.DDPGConfig(), key) for key in untouched)
+    assert ddpg.default_config("LunarLanderContinuous-v3") == ddpg.DDPGConfig()  # no tuned values
 
 
 def test_a_discrete_action_space_is_rejected_with_a_pointer_to_dqn():
@@ -222,7 +261,9 @@ def test_a_discrete_action_space_is_rejected_with_a_pointer_to_dqn():
 def test_the_command_line_refuses_cartpole(tmp_path, capsys):
     code = cli_main(["train", "ddpg", "--env", "CartPole-v1", "--out", str(tmp_path / "run"), "--no-progress"])
     assert code == 2
-    assert "DQN" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "DDPG needs a Box action space, but CartPole-v1 has Discrete" in err
+    assert "Use DQN (`rlcourse train dqn`), which handles a discrete action space for this" in err
     assert not (tmp_path / "run").exists()
 
 
@@ -259,18 +300,87 @@ def test_the_loop_logs_episodes_and_periodic_evaluations():
 
 
 @pytest.mark.parametrize("flag", [False, True])
-def test_only_the_bug_demonstration_stores_pendulums_time_limit_as_terminal(flag):
-    buffer = ReplayBuffer(SHORT.buffer_size, (3,), (1,), np.float32, seed=0)
-    ddpg.train("Pendulum-v1", dataclasses.replace(SHORT, truncation_as_terminal=flag, eval_every=0),
+def test_only_the_bug_demonstration_stores_a_time_limit_as_terminal(flag):
+    # Pendulum never terminates: cut at 20 steps, 100 steps are 5 episodes that all end truncated
+    config = dataclasses.replace(SHORT, steps=100, learning_starts=50, truncation_as_terminal=flag,
+                                 eval_every=0)
+    buffer = ReplayBuffer(100, (3,), (1,), np.float32, seed=0)
+    run = ddpg.train("Pendulum-v1", config, seed=0, env_kwargs={"max_episode_steps": 20},
+                     replay_buffer=buffer)
+    ends = np.arange(19, 100, 20)
+    assert np.array_equal(np.flatnonzero(buffer.truncated), ends)
+    assert np.array_equal(np.flatnonzero(buffer.terminated), ends if flag else [])
+    assert run.episodes == 5
+
+
+def test_the_loop_stores_each_transition_as_it_happened():
+    # Pendulum's reward is −(θ² + 0.1 θ̇² + 0.001 u²) of the state *before* the step, which the
+    # observation (cos θ, sin θ, θ̇) holds, and of the action u taken: so each stored reward must
+    # match its own obs and action. float32 observations: 1e-4 is float32 rounding, well below
+    # the 0.001 u² term a misaligned action would move
+    config = dataclasses.replace(SHORT, steps=100, learning_starts=50, eval_every=0)
+    buffer = ReplayBuffer(100, (3,), (1,), np.float32, seed=0)
+    ddpg.train("Pendulum-v1", config, seed=0, env_kwargs={"max_episode_steps": 20},
                replay_buffer=buffer)
-    assert len(buffer) == SHORT.steps  # every transition was stored in the buffer given
-    assert buffer.truncated.sum() == 3  # three time limits
-    assert buffer.terminated.sum() == (3 if flag else 0)
+    theta = np.arctan2(buffer.obs[:, 1], buffer.obs[:, 0])
+    cost = theta ** 2 + 0.1 * buffer.obs[:, 2] ** 2 + 0.001 * buffer.action[:, 0] ** 2
+    assert np.allclose(buffer.reward, -cost, atol=1e-4)
+    assert np.all(np.abs(buffer.action) <= 2.0) and len(np.unique(buffer.action)) > 50  # some clip at ±2
+    inside = buffer.truncated[:-1] == 0  # within an episode, s' of one step is s of the next
+    assert np.array_equal(buffer.obs[1:][inside], buffer.next_obs[:-1][inside])
+    assert not np.array_equal(buffer.obs, buffer.next_obs)
 
 
-def test_ou_noise_trains_too():
-    run = ddpg.train("Pendulum-v1", dataclasses.replace(SHORT, noise="ou", steps=400, eval_every=0))
-    assert run.steps == 400
+def test_the_loops_update_is_ddpg_update_on_a_replayed_batch():
+    # exactly one update, at the last step (learning_starts = steps), redone here by hand from the
+    # stored transitions: the same initial networks (seed_everything, then Actor and Critic), the
+    # batch the buffer's generator draws, both Adams at their own rates, γ and τ of the config
+    config = dataclasses.replace(SHORT, steps=40, learning_starts=40, batch_size=16, gamma=0.7,
+                                 tau=0.3, actor_lr=1e-2, critic_lr=3e-2, eval_every=0)
+    buffer = ReplayBuffer(100, (3,), (1,), np.float32, seed=5)
+    sampler = copy.deepcopy(buffer.rng)
+    run = ddpg.train("Pendulum-v1", config, seed=2, replay_buffer=buffer)
+    seed_everything(2)
+    actor, critic = Actor(3, [-2.0], [2.0], (16, 16)), Critic(3, 1, (16, 16))
+    target_actor, target_critic = copy.deepcopy(actor), copy.deepcopy(critic)
+    idx = sampler.integers(0, 40, size=16)
+    batch = Batch(*(torch.from_numpy(getattr(buffer, name)[idx]) for name in Batch._fields))
+    ddpg.ddpg_update(actor, critic, target_actor, target_critic,
+                     torch.optim.Adam(actor.parameters(), lr=1e-2),
+                     torch.optim.Adam(critic.parameters(), lr=3e-2), batch, gamma=0.7, tau=0.3)
+    for got, want in ((run.actor, actor), (run.critic, critic), (run.target_actor, target_actor),
+                      (run.target_critic, target_critic)):
+        assert all(torch.equal(a, b) for a, b in zip(got.parameters(), want.parameters(), strict=True))
+    assert not torch.equal(run.target_actor.net[0].weight, run.actor.net[0].weight)  # soft, τ < 1
+
+
+def test_device_auto_trains_on_the_gpu_only_where_torch_sees_one():
+    config = dataclasses.replace(SHORT, steps=30, learning_starts=10, eval_every=0, device="auto")
+    run = ddpg.train("Pendulum-v1", config, seed=0)
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert {p.device.type for p in run.actor.parameters()} == {expected}
+
+
+def test_a_replay_buffer_that_does_not_fit_is_refused():
+    # a buffer made with DQN's defaults stores one int action per transition, not Pendulum's (1,)
+    with pytest.raises(ValueError, match=r"actions of shape \(\), but the env has \(3,\) and \(1,\)"):
+        ddpg.train("Pendulum-v1", SHORT, replay_buffer=ReplayBuffer(10, obs_shape=(3,)))
+
+
+def test_ou_noise_explores_with_actions_correlated_in_time():
+    # the same σ = 0.3 on the raw action (0.6 N·m): Gaussian noise is drawn afresh each step, so
+    # consecutive actions differ by |N(0, 2 · 0.6²)|, 0.68 on average (a little less once clipped);
+    # OU noise with θ dt = 0.0015 moves by about 0.6 √(2 θ dt) = 0.03 a step, and what is left is
+    # the actor following the state. Over 150 steps the means are 0.59 and 0.05-0.08 (seeds 0, 1)
+    step_change = {}
+    for noise in ("gaussian", "ou"):
+        config = dataclasses.replace(SHORT, steps=150, learning_starts=0, noise=noise,
+                                     noise_sigma=0.3, eval_every=0)
+        buffer = ReplayBuffer(150, (3,), (1,), np.float32, seed=0)
+        ddpg.train("Pendulum-v1", config, seed=0, replay_buffer=buffer)
+        step_change[noise] = np.abs(np.diff(buffer.action[:, 0])).mean()
+    assert step_change["gaussian"] > 0.45  # 3 standard errors (0.04 each) under the 0.59 seen
+    assert step_change["ou"] < step_change["gaussian"] / 4, step_change
 
 
 def test_the_same_seed_twice_gives_bit_identical_metrics(tmp_path):
@@ -328,21 +438,33 @@ def test_the_command_line_reports_a_non_finite_loss_without_a_traceback(tmp_path
 
 
 def test_the_command_line_trains_saves_and_evaluates(tmp_path, capsys):
-    out = tmp_path / "run"
+    out = tmp_path / "runs" / "ddpg"  # its parent does not exist yet
     code = cli_main(["train", "ddpg", "--env", "Pendulum-v1", "--steps", "400", "--out", str(out),
-                     "--no-progress", "--set", "learning_starts=200", "--set", "eval_every=200",
-                     "--set", "eval_episodes=1", "--set", "final_eval_episodes=2",
-                     "--set", "actor_hidden=(16, 16)"])
+                     "--seed", "3", "--no-progress", "--set", "learning_starts=200",
+                     "--set", "eval_every=200", "--set", "eval_episodes=1",
+                     "--set", "final_eval_episodes=2", "--set", "actor_hidden=(16, 16)"])
     assert code == 0
     record = read_json(out / "eval.json")
-    assert record["algo"] == "ddpg" and record["episodes"] == 2
-    assert read_json(out / "config.json")["hyperparameters"]["actor_hidden"] == [16, 16]
+    assert record["algo"] == "ddpg" and record["episodes"] == 2 and record["seed"] == 3
+    assert record["env_id"] == "Pendulum-v1" and record["train_seconds"] > 0
+    stored = read_json(out / "config.json")
+    assert (stored["algo"], stored["env_id"], stored["seed"]) == ("ddpg", "Pendulum-v1", 3)
+    assert (stored["steps"], stored["episodes"]) == (400, None)
+    assert stored["hyperparameters"]["actor_hidden"] == [16, 16]
+    assert stored["hyperparameters"]["gamma"] == 0.98  # Pendulum's tuned values underneath
+    assert read_meta(out / "model")["step"] == 400
     assert (out / "metrics.csv").is_file() and (out / "model").is_dir()
     capsys.readouterr()
     assert cli_main(["evaluate", str(out), "--episodes", "2"]) == 0
     assert '"mean_return"' in capsys.readouterr().out
     policy = ddpg.load_policy(out)
     assert policy(np.zeros(3, dtype=np.float32)).shape == (1,)
+    assert evaluate("Pendulum-v1", policy, episodes=2).returns == record["returns"]
+    # a second run, of 1 episode, into the same directory replaces the first
+    assert cli_main(["train", "ddpg", "--env", "Pendulum-v1", "--episodes", "1", "--out", str(out),
+                     "--no-progress", "--set", "eval_every=0", "--set", "final_eval_episodes=1"]) == 0
+    assert read_json(out / "config.json")["episodes"] == 1
+    assert (out / "metrics.csv").read_text().splitlines()[-1].split(",")[:2] == ["200", "1"]
 
 
 # --- learning ------------------------------------------------------------------------------------

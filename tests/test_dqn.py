@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import math
 import os
 import signal
 import threading
@@ -15,7 +16,7 @@ import torch
 from rlcourse import dqn
 from rlcourse.checkpoints import read_meta
 from rlcourse.cli import main as cli_main
-from rlcourse.envs import VALIDATION_SEED, evaluate
+from rlcourse.envs import VALIDATION_SEED, evaluate, seed_everything
 from rlcourse.networks import QNetwork
 from rlcourse.replay import Batch, ReplayBuffer
 from rlcourse.runs import read_json
@@ -62,8 +63,34 @@ def test_td_target_rejects_a_batch_by_one_column(bad):
         terminated = terminated.unsqueeze(1)
     with pytest.raises(ValueError, match=rf"{bad} must have shape \(batch,\)"):
         dqn.td_target(reward, next_q_values, terminated, gamma=0.99)
-    # and the broadcast it prevents really is wrong
-    assert (torch.ones(3, 1) + 0.99 * torch.zeros(3)).shape == (3, 3)
+
+
+COLUMN_ADVICE = ("a (batch, 1) column against a (batch,) row broadcasts to (batch, batch) and "
+                 "silently trains on the wrong targets; squeeze it (tensor.squeeze(1)) or index it first")
+
+
+def test_the_shape_errors_say_what_was_wrong_and_what_to_do():
+    with pytest.raises(ValueError) as error:
+        dqn.td_target(torch.ones(3, 1), torch.zeros(3, 2), torch.zeros(3), gamma=0.99)
+    assert str(error.value) == f"reward must have shape (batch,) = (3,), got (3, 1): {COLUMN_ADVICE}"
+    with pytest.raises(ValueError) as error:
+        dqn.td_target(torch.ones(3), torch.zeros(3, 2), torch.zeros(3, 1), gamma=0.99)
+    assert str(error.value) == f"terminated must have shape (batch,) = (3,), got (3, 1): {COLUMN_ADVICE}"
+    with pytest.raises(ValueError) as error:
+        dqn.td_target(torch.ones(3), torch.zeros(2, 2), torch.zeros(3), gamma=0.99)
+    assert str(error.value) == "next_q_values must have shape (batch, n_actions) = (3, n), got (2, 2)"
+    with pytest.raises(ValueError) as error:
+        dqn.td_target(torch.ones(3), torch.zeros(3), torch.zeros(3), gamma=0.99)
+    assert str(error.value) == "next_q_values must have shape (batch, n_actions) = (3, n), got (3,)"
+    with pytest.raises(ValueError) as error:
+        dqn.double_dqn_target(torch.ones(3), torch.zeros(3, 2), torch.zeros(3, 3), torch.zeros(3), 0.9)
+    assert str(error.value) == ("next_q_values_online (3, 3) and next_q_values (3, 2) must have "
+                                "the same shape")
+    with pytest.raises(ValueError) as error:
+        dqn.dqn_loss(torch.zeros(3, 2), torch.zeros(3, 1, dtype=torch.int64), torch.zeros(3))
+    assert str(error.value) == f"action must have shape (batch,) = (3,), got (3, 1): {COLUMN_ADVICE}"
+    with pytest.raises(ValueError, match=r"^reward must have shape \(batch,\) = \(0,\), got \(\)"):
+        dqn.td_target(torch.tensor(1.0), torch.zeros(1, 2), torch.zeros(1), gamma=0.99)
 
 
 def test_td_target_rejects_next_q_values_of_the_wrong_batch():
@@ -116,28 +143,55 @@ def _params(net: torch.nn.Module) -> list[torch.Tensor]:
     return [p.detach().clone() for p in net.parameters()]
 
 
-def test_the_optimiser_step_leaves_the_target_network_untouched():
+def _huber_loss_by_hand(q_network, next_q_values, batch, gamma):
+    # y = r + γ (1 − terminated) max_a' Q(s', a'), a fixed label; Huber(x) = x²/2 or |x| − 1/2
+    with torch.no_grad():
+        td_target = batch.reward + gamma * (1 - batch.terminated) * next_q_values.max(1).values
+        x = q_network(batch.obs)[torch.arange(len(batch.action)), batch.action] - td_target
+        return torch.where(x.abs() <= 1, x ** 2 / 2, x.abs() - 0.5).mean().item()
+
+
+def test_the_update_regresses_on_the_target_networks_values_and_leaves_it_untouched():
     torch.manual_seed(0)
     q_network = QNetwork(4, 2, hidden=(8,))
     target_q_network = copy.deepcopy(q_network)
     with torch.no_grad():  # make them differ, so "untouched" is not "equal to online"
         for p in target_q_network.parameters():
             p.add_(0.1)
+    batch = _batch()
+    with torch.no_grad():
+        expected = _huber_loss_by_hand(q_network, target_q_network(batch.next_obs), batch, 0.9)
+        from_online = _huber_loss_by_hand(q_network, q_network(batch.next_obs), batch, 0.9)
+    assert abs(expected - from_online) > 1e-3  # the check below can tell the networks apart
     before_target, before_online = _params(target_q_network), _params(q_network)
     optimizer = torch.optim.Adam(q_network.parameters(), lr=1e-2)
-    info = dqn.dqn_update(q_network, target_q_network, optimizer, _batch(), gamma=0.99)
-    assert np.isfinite(info.loss)
+    info = dqn.dqn_update(q_network, target_q_network, optimizer, _batch(), gamma=0.9)
+    assert info.loss == pytest.approx(expected, rel=1e-6)  # the loss before the step
     assert all(torch.equal(a, b) for a, b in zip(_params(target_q_network), before_target))
+    assert all(p.grad is None for p in target_q_network.parameters())  # no gradient into θ⁻
     assert not all(torch.equal(a, b) for a, b in zip(_params(q_network), before_online))
 
 
-def test_a_hard_target_update_copies_the_online_network():
+def test_a_hard_target_update_copies_the_online_network_into_the_target():
     torch.manual_seed(0)
     q_network, target_q_network = QNetwork(4, 2, hidden=(8,)), QNetwork(4, 2, hidden=(8,))
+    target_before = _params(target_q_network)
     optimizer = torch.optim.Adam(q_network.parameters(), lr=1e-2)
     dqn.dqn_update(q_network, target_q_network, optimizer, _batch(), gamma=0.99,
                    update_target=True, tau=1.0)
     assert all(torch.equal(a, b) for a, b in zip(target_q_network.parameters(), q_network.parameters()))
+    # the copy went θ⁻ ← θ: the online network kept its own (trained) weights
+    assert not any(torch.equal(a, b) for a, b in zip(q_network.parameters(), target_before))
+
+
+def test_without_update_target_the_target_network_stays():
+    torch.manual_seed(0)
+    q_network, target_q_network = QNetwork(4, 2, hidden=(8,)), QNetwork(4, 2, hidden=(8,))
+    target_before = _params(target_q_network)
+    optimizer = torch.optim.Adam(q_network.parameters(), lr=1e-2)
+    for tau in (1.0, 0.5):
+        dqn.dqn_update(q_network, target_q_network, optimizer, _batch(), gamma=0.99, tau=tau)
+    assert all(torch.equal(a, b) for a, b in zip(_params(target_q_network), target_before))
 
 
 def test_a_soft_target_update_moves_tau_of_the_way():
@@ -154,12 +208,67 @@ def test_a_soft_target_update_moves_tau_of_the_way():
         assert torch.allclose(target_param, 0.25 * param)
 
 
-def test_without_a_target_network_the_target_comes_from_the_online_network():
+def test_without_a_target_network_the_target_comes_from_the_online_network_without_gradient():
+    # the "no target network" ablation passes q_network twice: y is computed from the online
+    # network, yet still as a fixed label. One plain SGD step (lr 0.5, no clipping) must equal
+    # θ − 0.5 ∇θ L with y detached; a target that carried gradient would add −∇θ y to it
     torch.manual_seed(0)
     q_network = QNetwork(4, 2, hidden=(8,))
-    optimizer = torch.optim.Adam(q_network.parameters(), lr=1e-2)
-    info = dqn.dqn_update(q_network, q_network, optimizer, _batch(), gamma=0.99, update_target=True)
-    assert np.isfinite(info.loss)
+    batch = _batch()
+    expected_loss = _huber_loss_by_hand(q_network, q_network(batch.next_obs).detach(), batch, 0.9)
+    reference = copy.deepcopy(q_network)
+    with torch.no_grad():
+        td_target = batch.reward + 0.9 * (1 - batch.terminated) * reference(batch.next_obs).max(1).values
+    q_pred = reference(batch.obs).gather(1, batch.action[:, None]).squeeze(1)
+    torch.nn.functional.smooth_l1_loss(q_pred, td_target).backward()
+    expected = [p.detach() - 0.5 * p.grad for p in reference.parameters()]
+    optimizer = torch.optim.SGD(q_network.parameters(), lr=0.5)
+    info = dqn.dqn_update(q_network, q_network, optimizer, batch, gamma=0.9, update_target=True,
+                          max_grad_norm=math.inf)
+    assert info.loss == pytest.approx(expected_loss, rel=1e-6)
+    for param, want in zip(q_network.parameters(), expected):
+        assert torch.allclose(param, want, atol=1e-6)
+
+
+def test_double_dqn_in_the_update_lets_the_online_network_choose():
+    # the online network chooses a' = argmax Q(s', ·; θ) and θ⁻ values it; the loss before the
+    # step shows which target was used. The biases make the two networks disagree on a'
+    torch.manual_seed(0)
+    q_network, target_q_network = QNetwork(4, 2, hidden=(8,)), QNetwork(4, 2, hidden=(8,))
+    with torch.no_grad():
+        q_network.net[-1].bias.copy_(torch.tensor([5.0, 0.0]))
+        target_q_network.net[-1].bias.copy_(torch.tensor([0.0, 5.0]))
+    batch = _batch()
+    with torch.no_grad():
+        chosen = q_network(batch.next_obs).argmax(1)
+        next_values = target_q_network(batch.next_obs).gather(1, chosen[:, None])  # (batch, 1)
+        double = _huber_loss_by_hand(q_network, next_values, batch, 0.9)
+        plain = _huber_loss_by_hand(q_network, target_q_network(batch.next_obs), batch, 0.9)
+    assert abs(double - plain) > 1e-4
+    losses = {}
+    for double_dqn in (True, False):
+        online = copy.deepcopy(q_network)
+        optimizer = torch.optim.Adam(online.parameters(), lr=1e-2)
+        losses[double_dqn] = dqn.dqn_update(online, target_q_network, optimizer, batch, gamma=0.9,
+                                            double_dqn=double_dqn).loss
+    assert losses[True] == pytest.approx(double, rel=1e-6)
+    assert losses[False] == pytest.approx(plain, rel=1e-6)
+
+
+def test_the_update_reports_the_mean_q_of_the_actions_taken_and_clips_the_gradient():
+    torch.manual_seed(0)
+    q_network, target_q_network = QNetwork(4, 2, hidden=(8,)), QNetwork(4, 2, hidden=(8,))
+    batch = _batch()
+    with torch.no_grad():
+        q_mean = q_network(batch.obs).gather(1, batch.action[:, None]).mean().item()
+    before = _params(q_network)
+    optimizer = torch.optim.SGD(q_network.parameters(), lr=1.0)
+    info = dqn.dqn_update(q_network, target_q_network, optimizer, batch, gamma=0.9,
+                          max_grad_norm=1e-3)
+    assert info.q_mean == pytest.approx(q_mean, rel=1e-6)
+    # plain SGD with lr 1 moves θ by exactly the clipped gradient: its norm is max_grad_norm
+    step = torch.cat([(b - a).flatten() for a, b in zip(_params(q_network), before)])
+    assert step.norm().item() == pytest.approx(1e-3, rel=1e-3)
 
 
 # --- the config ---------------------------------------------------------------------------------------
@@ -188,9 +297,13 @@ def test_stopping_when_solved_needs_periodic_evaluations():
         dqn.DQNConfig(stop_at_return=475.0, eval_every=0)
 
 
-def test_every_tuned_config_is_valid_and_inf_disables_clipping():
-    for env_id in dqn.TUNED:
-        assert isinstance(dqn.default_config(env_id), dqn.DQNConfig)
+def test_default_config_applies_the_tuned_values_of_its_env_only():
+    for env_id, tuned in dqn.TUNED.items():
+        config = dqn.default_config(env_id)
+        assert {key: getattr(config, key) for key in tuned} == tuned
+        untouched = {f.name for f in dataclasses.fields(config)} - set(tuned)
+        assert all(getattr(config, key) == getattr(dqn.DQNConfig(), key) for key in untouched)
+    assert dqn.default_config("Taxi-v4") == dqn.DQNConfig()  # an env without tuned values
     assert dqn.DQNConfig(max_grad_norm=float("inf")).max_grad_norm == float("inf")
 
 
@@ -270,6 +383,82 @@ def test_the_loops_fused_adam_is_adam():
     assert not any(torch.equal(a, b) for a, b in zip(fused, initial))  # every layer trained
 
 
+def test_the_loop_stores_a_time_limit_as_truncated_never_as_terminal():
+    # CartPole cut at 10 steps: a random policy's episodes end both ways. A transition is terminal
+    # exactly where the pole fell or the cart left the track (|angle| > 12°, |x| > 2.4), and
+    # truncated exactly at an episode's 10th step (both, if it fell on that step)
+    config = dataclasses.replace(SHORT, steps=300, learning_starts=100, eval_every=0)
+    buffer = ReplayBuffer(300, obs_shape=(4,), seed=0)
+    run = dqn.train("CartPole-v1", config, seed=0, env_kwargs={"max_episode_steps": 10},
+                    replay_buffer=buffer)
+    assert len(buffer) == 300
+    fell = (np.abs(buffer.next_obs[:, 2]) > 12 * 2 * np.pi / 360) | (np.abs(buffer.next_obs[:, 0]) > 2.4)
+    assert np.array_equal(buffer.terminated, fell.astype(np.float32))
+    ended = (buffer.terminated == 1) | (buffer.truncated == 1)
+    starts = np.flatnonzero(np.r_[True, ended[:-1]])  # an episode starts after each end
+    lengths = np.diff(np.r_[starts, len(buffer)])
+    last = np.r_[starts[1:], len(buffer)] - 1  # the last stored step of each episode
+    assert np.array_equal(np.flatnonzero(buffer.truncated), last[lengths == 10])
+    assert buffer.truncated.sum() > 5 and buffer.terminated.sum() > 5  # both kinds were seen
+    assert ended.sum() == run.episodes
+    # within an episode, each transition starts where the one before it ended
+    inside = ~ended[:-1]
+    assert np.array_equal(buffer.obs[1:][inside], buffer.next_obs[:-1][inside])
+
+
+def test_the_target_network_is_the_online_one_of_the_last_sync():
+    # updates from step 50, a sync every C = 20 env steps: at steps 50, 70, 90, 110. Constant ε and
+    # learning rate make a shorter run the prefix of a longer one, so the run that stops at step 90
+    # shows the online network of that sync
+    config = dataclasses.replace(SHORT, hidden=(16,), learning_starts=50, target_update_every=20,
+                                 lr_end=SHORT.lr, epsilon_decay_fraction=0.0, eval_every=0)
+    at_sync = dqn.train("CartPole-v1", config, seed=0, steps=90)
+    between = dqn.train("CartPole-v1", config, seed=0, steps=109)
+    synced = dqn.train("CartPole-v1", config, seed=0, steps=110)
+    online_90 = _params(at_sync.agent.q_network)
+    assert _equal(at_sync.target_q_network, online_90)
+    assert _equal(between.target_q_network, online_90)  # 19 gradient steps later, still θ at 90
+    assert not _equal(between.agent.q_network, online_90)  # while θ moved on
+    assert _equal(synced.target_q_network, _params(synced.agent.q_network))  # the sync at step 110
+    assert not _equal(synced.target_q_network, online_90)
+
+
+def test_the_loops_update_is_dqn_update_on_a_replayed_batch():
+    # exactly one update, at the last step (learning_starts = steps), with every option of the
+    # update switched away from its default; redone here by hand from the stored transitions:
+    # the same initial network (seed_everything, then QNetwork), the batch the buffer's generator
+    # draws, Adam at the schedule's last rate, Double DQN, a soft target update of τ = 0.25
+    config = dataclasses.replace(SHORT, hidden=(16,), steps=60, learning_starts=60, batch_size=16,
+                                 lr=1e-2, lr_end=3e-3, gamma=0.8, double_dqn=True, tau=0.25,
+                                 target_update_every=1, max_grad_norm=0.5, eval_every=0)
+    buffer = ReplayBuffer(100, obs_shape=(4,), seed=5)
+    sampler = copy.deepcopy(buffer.rng)
+    run = dqn.train("CartPole-v1", config, seed=2, replay_buffer=buffer)
+    seed_everything(2)
+    q_network = QNetwork(4, 2, hidden=(16,))
+    target_q_network = copy.deepcopy(q_network)
+    idx = sampler.integers(0, 60, size=16)
+    batch = Batch(*(torch.from_numpy(getattr(buffer, name)[idx]) for name in Batch._fields))
+    optimizer = torch.optim.Adam(q_network.parameters(), lr=3e-3, fused=True)
+    dqn.dqn_update(q_network, target_q_network, optimizer, batch, gamma=0.8, double_dqn=True,
+                   max_grad_norm=0.5, update_target=True, tau=0.25)
+    assert _equal(run.agent.q_network, _params(q_network))
+    assert _equal(run.target_q_network, _params(target_q_network))
+    assert not _equal(run.target_q_network, _params(q_network))  # soft: not a copy
+
+
+def _equal(net: torch.nn.Module, params: list[torch.Tensor]) -> bool:
+    return all(torch.equal(a, b) for a, b in zip(net.parameters(), params, strict=True))
+
+
+def test_device_auto_trains_on_the_gpu_only_where_torch_sees_one():
+    config = dataclasses.replace(SHORT, hidden=(8,), steps=30, learning_starts=10, eval_every=0,
+                                 device="auto")
+    run = dqn.train("CartPole-v1", config, seed=0)
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert {p.device.type for p in run.agent.q_network.parameters()} == {expected}
+
+
 def test_the_same_seed_twice_gives_bit_identical_metrics(tmp_path):
     dqn.train("CartPole-v1", SHORT, seed=3).metrics.to_csv(tmp_path / "a.csv")
     dqn.train("CartPole-v1", SHORT, seed=3).metrics.to_csv(tmp_path / "b.csv")
@@ -312,12 +501,43 @@ def test_a_run_that_never_reaches_the_stop_return_trains_its_whole_budget():
     assert max(value for _, value in run.metrics.column("eval_mean_return")) < 500.0
 
 
+# CartPole's tuned config (SHORT) uses Double DQN: its ablation is plain DQN
 @pytest.mark.parametrize("ablation", [{"use_replay": False}, {"use_target_network": False},
-                                      {"double_dqn": True}, {"tau": 0.01, "target_update_every": 1}])
-def test_the_ablations_and_options_train(ablation):
-    run = dqn.train("CartPole-v1", dataclasses.replace(SHORT, steps=600, **ablation), seed=0)
-    assert run.steps == 600
+                                      {"double_dqn": False}, {"tau": 0.01, "target_update_every": 1}])
+def test_each_ablation_and_option_changes_the_run(ablation):
+    # from the same seed, each switch gives other weights than the default run; how each one
+    # works is tested on the update itself and on the loop above. No sync within the run: Double
+    # DQN only changes a target where θ and θ⁻ disagree on a', which a fresh copy never does
+    assert SHORT.double_dqn
+    config = dataclasses.replace(SHORT, hidden=(64,), steps=400, target_update_every=1000,
+                                 eval_every=0)
+    run = dqn.train("CartPole-v1", dataclasses.replace(config, **ablation), seed=0)
+    default = dqn.train("CartPole-v1", config, seed=0)
+    assert run.steps == 400
+    assert not _equal(run.agent.q_network, _params(default.agent.q_network))
     assert (run.target_q_network is run.agent.q_network) == (ablation == {"use_target_network": False})
+    if "tau" in ablation:  # θ⁻ trails θ by the soft updates: close, not equal
+        assert not _equal(run.target_q_network, _params(run.agent.q_network))
+
+
+def test_without_replay_the_update_uses_the_latest_transition_only():
+    # one update, at the last step; the run without updates (learning_starts past the budget)
+    # takes the same 40 steps and shows, in its buffer, which transition was the latest
+    config = dataclasses.replace(SHORT, hidden=(16,), steps=40, learning_starts=40, lr_end=SHORT.lr,
+                                 target_update_every=1000, eval_every=0)
+    buffer = ReplayBuffer(40, obs_shape=(4,), seed=0)
+    dqn.train("CartPole-v1", dataclasses.replace(config, learning_starts=41), seed=1,
+              replay_buffer=buffer)
+    run = dqn.train("CartPole-v1", dataclasses.replace(config, use_replay=False), seed=1)
+    seed_everything(1)
+    q_network = QNetwork(4, 2, hidden=(16,))
+    target_q_network = copy.deepcopy(q_network)
+    latest = Batch(*(torch.from_numpy(getattr(buffer, name)[[39]]) for name in Batch._fields))
+    optimizer = torch.optim.Adam(q_network.parameters(), lr=SHORT.lr, fused=True)
+    dqn.dqn_update(q_network, target_q_network, optimizer, latest, gamma=config.gamma,
+                   max_grad_norm=config.max_grad_norm, double_dqn=config.double_dqn)
+    assert _equal(run.agent.q_network, _params(q_network))
+    assert _equal(run.target_q_network, _params(target_q_network))  # no sync was due
 
 
 def test_resume_continues_from_the_checkpoint(tmp_path):
@@ -362,20 +582,25 @@ def test_a_real_interrupt_returns_the_agent_and_the_metrics_so_far():
     # inherits SIGINT *ignored*, and then no KeyboardInterrupt ever comes: the handler is set here,
     # and the budget is finite, so a missed signal fails the test instead of hanging the suite.
     budget = 300_000  # minutes of training: far more than the 3 s before the signal
+    torch.manual_seed(0)  # the run's own seed: its network's initial weights
+    initial = _params(QNetwork(4, 2, SHORT.hidden))
     handler = signal.signal(signal.SIGINT, signal.default_int_handler)
     blocked = signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     timer = threading.Timer(3.0, os.kill, (os.getpid(), signal.SIGINT))
     timer.start()
     try:
-        run = dqn.train("CartPole-v1", dataclasses.replace(SHORT, steps=budget), seed=0)
+        # updates from the first step, so even a slow machine has trained before the signal
+        run = dqn.train("CartPole-v1", dataclasses.replace(SHORT, steps=budget, learning_starts=1),
+                        seed=0)
     finally:
         timer.cancel()
         signal.signal(signal.SIGINT, handler)
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     assert run.interrupted, f"SIGINT handler before the test: {handler!r}, blocked: {blocked}"
     assert 0 < run.steps < budget
-    assert len(run.metrics) > 0
-    assert evaluate("CartPole-v1", run.agent.act, episodes=1).mean_return > 0
+    assert len(run.metrics) > 0 and run.metrics.rows[-1]["step"] <= run.steps
+    # what was learned survives: the agent holds the trained network, not the initial one
+    assert not _equal(run.agent.q_network, initial)
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # numpy overflow while Q diverges: expected
@@ -395,26 +620,40 @@ def test_a_non_finite_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp
 # --- command line -------------------------------------------------------------------------------
 
 def test_the_command_line_trains_saves_and_evaluates(tmp_path, capsys):
-    out = tmp_path / "run"
+    out = tmp_path / "runs" / "dqn"  # its parent does not exist yet
     code = cli_main(["train", "dqn", "--env", "CartPole-v1", "--steps", "600", "--out", str(out),
-                     "--no-progress", "--set", "learning_starts=200", "--set", "eval_every=300",
-                     "--set", "final_eval_episodes=3"])
+                     "--seed", "3", "--no-progress", "--set", "learning_starts=200",
+                     "--set", "eval_every=300", "--set", "final_eval_episodes=3"])
     assert code == 0
     assert {p.name for p in out.iterdir()} == {"config.json", "metrics.csv", "eval.json", "model"}
     record = read_json(out / "eval.json")
-    assert record["algo"] == "dqn" and record["episodes"] == 3
-    assert read_json(out / "config.json")["hyperparameters"]["steps"] == 600
+    assert record["algo"] == "dqn" and record["episodes"] == 3 and record["seed"] == 3
+    assert record["env_id"] == "CartPole-v1" and record["train_seconds"] > 0
+    stored = read_json(out / "config.json")
+    assert (stored["algo"], stored["env_id"], stored["seed"]) == ("dqn", "CartPole-v1", 3)
+    assert (stored["steps"], stored["episodes"]) == (600, None)
+    assert stored["hyperparameters"]["steps"] == 600
+    assert stored["hyperparameters"]["hidden"] == [256, 256]  # CartPole's tuned values underneath
+    assert stored["hyperparameters"]["learning_starts"] == 200
     policy = dqn.load_policy(out)
     assert evaluate("CartPole-v1", policy, episodes=3).returns == record["returns"]
     capsys.readouterr()
     assert cli_main(["evaluate", str(out)]) == 0
     assert '"mean_return"' in capsys.readouterr().out
+    # a second run, of 2 episodes, into the same directory replaces the first
+    assert cli_main(["train", "dqn", "--env", "CartPole-v1", "--episodes", "2", "--out", str(out),
+                     "--no-progress", "--set", "eval_every=0", "--set", "stop_at_return=none",
+                     "--set", "final_eval_episodes=1"]) == 0
+    assert read_json(out / "config.json")["episodes"] == 2
+    assert (out / "metrics.csv").read_text().splitlines()[-1].split(",")[1] == "2"
 
 
 def test_the_command_line_refuses_pendulum(tmp_path, capsys):
     code = cli_main(["train", "dqn", "--env", "Pendulum-v1", "--out", str(tmp_path / "run")])
     assert code == 2
-    assert "DDPG" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "DQN needs a Discrete action space, but Pendulum-v1 has Box" in err
+    assert "Use DDPG (`rlcourse train ddpg`), which learns a continuous action for this" in err
     assert not (tmp_path / "run").exists()
 
 

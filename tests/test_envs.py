@@ -7,22 +7,25 @@ import numpy as np
 import pytest
 import torch
 
-from rlcourse.envs import (HELDOUT_SEED, UnknownEnvError, evaluate, extend_evaluation, make_env,
-                           open_env, random_policy, require_action_space, rollout, seed_everything,
-                           torch_cpu_settings)
+from rlcourse.envs import (HELDOUT_SEED, EvalResult, UnknownEnvError, evaluate, extend_evaluation,
+                           make_env, open_env, random_policy, require_action_space, rollout,
+                           seed_everything, torch_cpu_settings)
 
 
-def test_seed_everything_reproduces_every_generator():
+def test_seed_everything_reproduces_every_generator_and_another_seed_changes_each():
     draws = []
-    for _ in range(2):
-        rng = seed_everything(7)
+    for seed in (7, 7, 8):
+        rng = seed_everything(seed)
         draws.append((random.random(), np.random.rand(), torch.rand(1).item(), rng.random()))
     assert draws[0] == draws[1]
+    assert all(a != b for a, b in zip(draws[0], draws[2]))  # each of the four generators
+    assert seed_everything(np.int64(7)).random() == draws[0][3]  # numpy ints are seeds too
 
 
-def test_seed_everything_rejects_negative_seed():
-    with pytest.raises(ValueError, match="non-negative"):
-        seed_everything(-1)
+@pytest.mark.parametrize("seed", [-1, 1.5, "3"])
+def test_seed_everything_rejects_what_is_not_a_non_negative_int(seed):
+    with pytest.raises(ValueError, match=f"^seed must be a non-negative integer, got {seed!r}$"):
+        seed_everything(seed)
 
 
 def _denormal_product() -> float:
@@ -53,13 +56,16 @@ def test_torch_cpu_settings_restores_even_when_training_raises():
     assert _denormal_product() > 0
 
 
-def test_make_env_seed_makes_action_samples_reproducible():
+def test_make_env_seed_makes_resets_and_action_samples_reproducible():
     samples = []
-    for _ in range(2):
-        env = make_env("CartPole-v1", seed=3)
-        samples.append([int(env.action_space.sample()) for _ in range(20)])
+    for seed in (3, 3, 4):
+        env = make_env("CartPole-v1", seed=seed)
+        samples.append(([int(env.action_space.sample()) for _ in range(20)], env.reset()[0].tolist()))
         env.close()
     assert samples[0] == samples[1]
+    assert samples[0][0] != samples[2][0] and samples[0][1] != samples[2][1]
+    # keyword arguments reach gymnasium.make: without slipping, each move has one outcome
+    assert len(make_env("FrozenLake-v1", is_slippery=False).unwrapped.P[0][2]) == 1
 
 
 def test_unknown_env_id_names_it_and_suggests_the_close_one():
@@ -99,10 +105,27 @@ def test_evaluate_uses_held_out_seeds_and_summarises_returns():
     result = evaluate(env, lambda obs: 2, episodes=5)
     assert seeds == [HELDOUT_SEED + i for i in range(5)]
     assert len(result.returns) == 5
-    assert result.mean_return == pytest.approx(np.mean(result.returns))
-    assert result.std_return == pytest.approx(np.std(result.returns))
-    record = result.to_dict()
-    assert record["episodes"] == 5 and record["mean_return"] == result.mean_return
+
+
+def test_an_eval_result_summarises_its_returns():
+    # returns 1, 2, 6: mean 3, population std √((4 + 1 + 9) / 3) = √(14/3)
+    result = EvalResult([1.0, 2.0, 6.0])
+    assert result.mean_return == 3.0
+    assert result.std_return == pytest.approx((14 / 3) ** 0.5)
+    assert result.to_dict() == {"episodes": 3, "returns": [1.0, 2.0, 6.0], "mean_return": 3.0,
+                                "std_return": result.std_return}
+
+
+def test_evaluate_returns_the_rollouts_of_its_seeds():
+    def policy(obs):  # pushes towards the lean: returns differ from seed to seed
+        return int(obs[2] > 0)
+
+    env = make_env("CartPole-v1")
+    expected = [rollout(env, policy, seed=HELDOUT_SEED + i).episode_return for i in range(4)]
+    assert evaluate("CartPole-v1", policy, episodes=4).returns == expected
+    assert len(set(expected)) > 1
+    capped = evaluate(make_env("CliffWalking-v1"), lambda obs: 3, episodes=2, max_steps=7)
+    assert capped.returns == [-7.0, -7.0]  # the step cap reaches the rollouts
 
 
 def test_evaluate_is_deterministic_by_seed_and_accepts_an_id():
@@ -125,9 +148,15 @@ def test_an_extended_evaluation_equals_evaluating_all_its_episodes():
 
 
 def test_random_policy_draws_from_the_seeded_action_space():
-    env = make_env("Pendulum-v1", seed=0)
-    action = random_policy(env)(None)
-    assert env.action_space.contains(action)
+    draws = []
+    for seed in (0, 0, 1):
+        env = make_env("Pendulum-v1", seed=seed)
+        policy = random_policy(env)
+        draws.append([policy(None) for _ in range(5)])
+    assert all(env.action_space.contains(action) for action in draws[0])
+    assert np.array_equal(draws[0], draws[1])  # seeded: the same draws
+    assert not np.array_equal(draws[0], draws[2])
+    assert len({float(a[0]) for a in draws[0]}) == 5  # a new draw each call
 
 
 def test_require_action_space_messages():

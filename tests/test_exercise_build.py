@@ -70,6 +70,13 @@ def test_there_are_solutions_for_each_chapter():
     assert [name[:2] for name in IDS] == ["02", "03", "04", "05", "06", "07"]
 
 
+def test_each_exercise_has_its_solution_and_each_solution_its_learner_version():
+    learner = {p.name for p in (SOLUTIONS[0].parents[1]).glob("*.ipynb")}
+    assert learner == set(IDS)
+    # the chapters with exercises so far, and the find-the-bug notebook
+    assert {"02_q_tables.ipynb", "04_dqn.ipynb", "06_ddpg.ipynb", "07_find_the_bug.ipynb"} <= set(IDS)
+
+
 def test_the_committed_learner_versions_are_what_build_generates(capsys):
     assert exercise_build.stale_learner_versions() == []
     assert exercise_build.main("check") == 0

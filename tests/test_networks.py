@@ -18,15 +18,26 @@ def test_mlp_shapes_and_layers():
     assert mlp(3, 1, hidden=())(torch.zeros(2, 3)).shape == (2, 1)
 
 
-def test_hard_update_copies_exactly():
+def test_hard_update_copies_the_online_network_into_the_target():
     torch.manual_seed(0)
     online, target = mlp(3, 2, (8,)), mlp(3, 2, (8,))
+    online_before = [p.detach().clone() for p in online.parameters()]
+    assert not torch.equal(target[0].weight, online[0].weight)  # the direction can be wrong
     hard_update(target, online)
-    for a, b in zip(target.parameters(), online.parameters()):
-        assert torch.equal(a, b)
+    for a, b, before in zip(target.parameters(), online.parameters(), online_before):
+        assert torch.equal(a, b) and torch.equal(b, before)  # online's values, online untouched
     with torch.no_grad():
         online[0].weight.add_(1.0)  # a copy, not shared storage
     assert not torch.equal(target[0].weight, online[0].weight)
+
+
+def test_hard_update_copies_buffers_too():
+    # the actor's action bounds are buffers, not parameters: a target must get them as well
+
+    online, target = Actor(3, [-2.0], [2.0], (8,)), Actor(3, [-1.0], [5.0], (8,))
+    hard_update(target, online)
+    assert torch.equal(target.action_low, online.action_low)
+    assert torch.equal(target.action_high, online.action_high)
 
 
 def constant_net(value):

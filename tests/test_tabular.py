@@ -9,7 +9,7 @@ import pytest
 from rlcourse import cli
 from rlcourse.envs import evaluate, make_env
 from rlcourse.tabular import (TabularConfig, default_config, epsilon_greedy, exact_policy_value,
-                              greedy_policy, linear_schedule, q_learning_update, sarsa_update,
+                              greedy_path, greedy_policy, linear_schedule, q_learning_update, sarsa_update,
                               train, value_iteration)
 
 
@@ -60,15 +60,74 @@ def test_epsilon_greedy_zero_is_greedy_and_one_is_uniform():
     rng = np.random.default_rng(0)
     q_values = np.array([0.0, 3.0, 1.0, -1.0])
     assert {epsilon_greedy(q_values, 0.0, rng) for _ in range(100)} == {1}
+    # each count is Binomial(4000, 1/4): mean 1000, σ = √(4000 · 1/4 · 3/4) = 27.4; 3σ = 82
     counts = np.bincount([epsilon_greedy(q_values, 1.0, rng) for _ in range(4000)], minlength=4)
-    assert counts.min() > 850 and counts.max() < 1150
+    assert len(counts) == 4 and np.all(np.abs(counts - 1000) <= 82), counts
+
+
+def test_epsilon_explores_with_probability_epsilon():
+    # ε = 0.2 over 4 actions: the greedy action 1 with 0.8 + 0.2/4 = 0.85, each other with 0.05.
+    # 4000 draws: the greedy count is Binomial(4000, 0.85), mean 3400, σ = 22.6; 3σ = 68
+    rng = np.random.default_rng(1)
+    counts = np.bincount([epsilon_greedy(np.array([0.0, 3.0, 1.0, -1.0]), 0.2, rng)
+                          for _ in range(4000)], minlength=4)
+    assert abs(counts[1] - 3400) <= 68, counts
+    assert np.all(counts[[0, 2, 3]] > 0)
 
 
 def test_epsilon_greedy_breaks_ties_at_random():
+    # a tie between actions 0 and 2: count(0) is Binomial(2500, 1/2), mean 1250, σ = 25, and the
+    # bound is 3σ = 75; a 60/40 tie-break would average 1500, 10σ away
     rng = np.random.default_rng(0)
-    actions = [epsilon_greedy(np.array([2.0, 0.0, 2.0]), 0.0, rng) for _ in range(400)]
+    actions = [epsilon_greedy(np.array([2.0, 0.0, 2.0]), 0.0, rng) for _ in range(2500)]
     assert set(actions) == {0, 2}
-    assert 150 < actions.count(0) < 250
+    assert abs(actions.count(0) - 1250) <= 75
+    assert all(type(a) is int for a in actions[:10])  # a Python int, as the docstring says
+
+
+@pytest.mark.parametrize("algo", ["qlearning", "sarsa"])
+def test_the_loop_bootstraps_through_a_time_limit_but_not_through_a_terminal_state(algo):
+    # The lake "S G" without slipping and a time limit of one step: "right" reaches the goal
+    # (reward 1, terminated), every other action stays on S and is cut by the limit (reward 0,
+    # truncated). One episode, one update with α = 1, γ = 0.5 from a table of 10s:
+    #   right:     y = 1                               (terminal: no future)
+    #   any other: y = 0 + 0.5 * Q(S, a') = 0.5 * 10 = 5  (truncated: the future still counts)
+    # where Q(S, a') = 10 is both the max (Q-learning) and the ε-greedy choice's value (SARSA).
+    config = TabularConfig(episodes=1, alpha=1.0, alpha_end=1.0, gamma=0.5, epsilon_start=1.0,
+                           epsilon_end=1.0, initial_q=10.0, eval_every=0)
+    taken = set()
+    for seed in range(8):
+        run = train("FrozenLake-v1", algo, config, seed=seed,
+                    env_kwargs={"desc": ["SG"], "is_slippery": False, "max_episode_steps": 1})
+        changed = np.argwhere(run.q_table != 10.0)
+        assert len(changed) == 1 and changed[0][0] == 0, run.q_table
+        action = int(changed[0][1])
+        assert run.q_table[0, action] == (1.0 if action == 2 else 5.0), (action, run.q_table)
+        taken.add(action == 2)
+    assert taken == {True, False}  # both kinds of transition were checked
+
+
+def test_greedy_path_follows_the_table_and_stops_where_a_deterministic_env_loops():
+    # CliffWalking's optimal path from 36: up to 24, right along row 1 to 35, down to the goal 47
+    q_star = value_iteration("CliffWalking-v1", gamma=1.0)
+    assert greedy_path(q_star, "CliffWalking-v1") == [36, *range(24, 36), 47]
+    left = np.zeros((48, 4))
+    left[:, 3] = 1.0  # "left" from the start walks into the wall: back to 36, a loop
+    assert greedy_path(left, "CliffWalking-v1") == [36, 36]
+    assert greedy_path(q_star, "CliffWalking-v1", max_steps=3) == [36, 24, 25, 26]
+
+
+def test_greedy_path_on_a_slippery_lake_is_one_sampled_episode():
+    # slipping, a state comes back by chance, not because the policy loops: the episode goes on
+    # (to a hole, the goal or max_steps), where a deterministic env would stop at the repeat
+    lake = make_env("FrozenLake-v1", is_slippery=True)
+    down = np.zeros((16, 4))
+    down[:, 1] = 1.0
+    path = greedy_path(down, lake, seed=0, max_steps=30)
+    first_repeat = next(i for i, s in enumerate(path) if s in path[:i])
+    assert first_repeat < len(path) - 1, path
+    assert path[-1] in (5, 7, 11, 12, 15) or len(path) == 31  # a hole, the goal, or the cap
+    assert greedy_path(down, lake, seed=0, max_steps=30) == path  # seeded: the same sample
 
 
 def test_greedy_policy_and_schedule():
@@ -91,11 +150,13 @@ def test_cartpole_is_rejected_with_a_pointer_to_dqn():
         train("CartPole-v1", "qlearning", TabularConfig(episodes=1))
 
 
-def test_same_seed_gives_identical_metrics_bytes(tmp_path):
-    for name in ("a", "b"):
-        cli.main(["train", "sarsa", "--env", "Taxi-v4", "--seed", "3", "--episodes", "50",
+def test_same_seed_gives_identical_metrics_bytes_and_another_seed_another_run(tmp_path):
+    for name, seed in (("a", "3"), ("b", "3"), ("c", "4")):
+        cli.main(["train", "sarsa", "--env", "Taxi-v4", "--seed", seed, "--episodes", "50",
                   "--set", "final_eval_episodes=5", "--no-progress", "--out", str(tmp_path / name)])
-    assert (tmp_path / "a" / "metrics.csv").read_bytes() == (tmp_path / "b" / "metrics.csv").read_bytes()
+    metrics = {name: (tmp_path / name / "metrics.csv").read_bytes() for name in "abc"}
+    assert metrics["a"] == metrics["b"]
+    assert metrics["a"] != metrics["c"]
 
 
 def test_cli_round_trip(tmp_path, capsys):
@@ -173,6 +234,16 @@ def test_value_iteration_solves_the_two_cell_lake():
     # H steps to go, γ = 1: success within H steps, 1/3 then 1/3 + 2/3 * 1/3
     assert value_iteration(two_cell_lake(), horizon=1)[0, 2] == pytest.approx(1 / 3)
     assert value_iteration(two_cell_lake(), horizon=2)[0, 2] == pytest.approx(5 / 9)
+
+
+def test_value_iteration_stops_at_a_fixed_point_or_says_it_did_not_converge():
+    # float64 reaches the fixed point exactly, so even a tolerance of 0 ends the iteration
+    q_star = value_iteration(two_cell_lake(), gamma=0.9, tolerance=0.0)
+    assert q_star[0, 2] == pytest.approx(5 / 6)
+    with pytest.raises(RuntimeError) as error:
+        value_iteration(two_cell_lake(), gamma=0.9, max_iterations=3)
+    assert str(error.value) == ("value iteration did not converge in 3 iterations; lower gamma or "
+                                "raise max_iterations")
 
 
 def test_exact_evaluation_needs_a_model():

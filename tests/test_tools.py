@@ -23,3 +23,21 @@ def test_the_stationary_policy_enumeration_agrees_with_exact_evaluation(horizon,
     best_greedy = exact_policy_value(env, greedy_policy(value_iteration(env)), horizon=horizon)
     assert best_greedy <= values.max().item() + 1e-12
     env.close()
+
+
+def test_the_mutation_report_counts_each_kind_and_lists_every_survivor(load_script):
+    tool = load_script("tools/mutation.py")
+    diff = "--- a\n+++ b\n@@ -1 +1 @@\n-    return a < b\n+    return a <= b"
+    mutants = {"m.x_f__mutmut_1": {"status": "killed"}, "m.x_f__mutmut_2": {"status": "timeout"},
+               "m.x_f__mutmut_3": {"status": "survived", "diff": diff},
+               "m.x_f__mutmut_4": {"status": "survived", "diff": diff},
+               "m.x_f__mutmut_5": {"status": "not run"}, "m.x_g__mutmut_1": {"status": "no tests"}}
+    text = tool.report([{"module": "rlcourse/m.py", "tests": "tests/test_m.py", "seconds": 90,
+                         "mutants": mutants}], {"m.x_f__mutmut_4": "a <= b where a != b always"})
+    # 6 generated, 1 not run, 1 killed, 1 timeout, 1 survivor, 1 equivalent, 1 without tests:
+    # (1 + 1) killed of the 4 non-equivalent mutants that ran
+    assert "| `rlcourse/m.py` | `tests/test_m.py` | 6 | 1 | 1 | 1 | 1 | 1 | 1 | 50.0 % | 1.5 |" in text
+    gaps, equivalent = text.split("Equivalent survivors:")
+    assert "m.x_f__mutmut_3" in gaps and "m.x_g__mutmut_1" in gaps and "m.x_f__mutmut_4" not in gaps
+    assert "`m.x_f__mutmut_4`: a <= b where a != b always" in equivalent
+    assert "+    return a <= b" in gaps and "+++" not in text  # the hunk, without file headers
