@@ -20,8 +20,9 @@ def _normalise(name: str) -> str:
 
 
 #: optional extras that environment.yml leaves out: Ray (`cluster`) is for sweeps on a cluster,
-#: and a learner's environment should not download it unless asked
-CONDA_LEAVES_OUT = {"cluster"}
+#: and a learner's environment should not download it unless asked; mutmut (`mutation`) is a
+#: maintainer's tool that `make mutation` installs itself
+CONDA_LEAVES_OUT = {"cluster", "mutation"}
 
 
 def metadata_pins(leave_out: set[str] = frozenset()) -> dict[str, str]:
