@@ -451,6 +451,23 @@ def _equal(net: torch.nn.Module, params: list[torch.Tensor]) -> bool:
     return all(torch.equal(a, b) for a, b in zip(net.parameters(), params, strict=True))
 
 
+def test_the_loop_acts_epsilon_greedily():
+    # no update within the run (learning_starts past it), so the greedy action of every stored
+    # obs is the returned agent's. ε = 0: every action greedy. ε = 1: uniform over CartPole's two
+    # actions, so the greedy one by chance: Binomial(300, 1/2), mean 150, σ = 8.7, 3σ = 26
+    config = dataclasses.replace(SHORT, hidden=(16,), steps=300, learning_starts=1000, eval_every=0,
+                                 epsilon_decay_fraction=0.0)
+    agree = {}
+    for epsilon in (0.0, 1.0):
+        buffer = ReplayBuffer(300, obs_shape=(4,), seed=0)
+        run = dqn.train("CartPole-v1", dataclasses.replace(config, epsilon_end=epsilon), seed=0,
+                        replay_buffer=buffer)
+        greedy = np.array([run.agent.act(obs) for obs in buffer.obs])
+        agree[epsilon] = int((buffer.action == greedy).sum())
+    assert agree[0.0] == 300
+    assert abs(agree[1.0] - 150) <= 26, agree
+
+
 def test_device_auto_trains_on_the_gpu_only_where_torch_sees_one():
     config = dataclasses.replace(SHORT, hidden=(8,), steps=30, learning_starts=10, eval_every=0,
                                  device="auto")
