@@ -223,8 +223,8 @@ def main(argv: list[str] | None = None) -> int:
             record = run_module(module, args.mutants, args.resume)
             survived = sum(entry["status"] not in ("killed", "timeout")
                            for entry in record["mutants"].values())
-            print(f"  {len(record['mutants'])} mutants, {survived} survived, "
-                  f"{record['seconds'] / 60:.1f} min", flush=True)
+            print(f"  {len(record['mutants'])} mutants, {survived} survived; runs: "
+                  f"{'; '.join(record['runs'])}", flush=True)
     records = [collect(m) for m in MODULES
                if (WORK / m / "mutants" / "rlcourse" / f"{m}.py.meta").exists()]
     RESULTS.mkdir(parents=True, exist_ok=True)
