@@ -246,11 +246,11 @@ def test_double_dqn_in_the_update_lets_the_online_network_choose():
         plain = _huber_loss_by_hand(q_network, target_q_network(batch.next_obs), batch, 0.9)
     assert abs(double - plain) > 1e-4
     losses = {}
-    for double_dqn in (True, False):
+    for options in ({"double_dqn": True}, {}):  # plain DQN is the default
         online = copy.deepcopy(q_network)
         optimizer = torch.optim.Adam(online.parameters(), lr=1e-2)
-        losses[double_dqn] = dqn.dqn_update(online, target_q_network, optimizer, batch, gamma=0.9,
-                                            double_dqn=double_dqn).loss
+        losses[bool(options)] = dqn.dqn_update(online, target_q_network, optimizer, batch,
+                                               gamma=0.9, **options).loss
     assert losses[True] == pytest.approx(double, rel=1e-6)
     assert losses[False] == pytest.approx(plain, rel=1e-6)
 
@@ -269,6 +269,13 @@ def test_the_update_reports_the_mean_q_of_the_actions_taken_and_clips_the_gradie
     # plain SGD with lr 1 moves θ by exactly the clipped gradient: its norm is max_grad_norm
     step = torch.cat([(b - a).flatten() for a, b in zip(_params(q_network), before)])
     assert step.norm().item() == pytest.approx(1e-3, rel=1e-3)
+    # the default clips at 10: observations 10⁴ times larger give a far larger gradient (Huber
+    # bounds ∂L/∂Q, not the activations it multiplies)
+    huge = batch._replace(obs=batch.obs * 1e4)
+    before = _params(q_network)
+    dqn.dqn_update(q_network, target_q_network, optimizer, huge, gamma=0.9)
+    step = torch.cat([(b - a).flatten() for a, b in zip(_params(q_network), before)])
+    assert step.norm().item() == pytest.approx(10.0, rel=1e-3)
 
 
 # --- the config ---------------------------------------------------------------------------------------
