@@ -193,7 +193,7 @@ def _row(counts: dict) -> str:
 
 
 def _minutes(seconds: int | None) -> str:
-    return "stopped early" if seconds is None else f"{seconds / 60:.1f}"
+    return "partial (see its runs)" if seconds is None else f"{seconds / 60:.1f}"
 
 
 def _diff_body(diff: str) -> str:
