@@ -71,10 +71,13 @@ def test_soft_update_invalid_tau(tau):
 
 def test_select_device():
     assert select_device("cpu") == torch.device("cpu")
-    assert select_device("auto").type in {"cpu", "cuda"}
+    expected = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    assert select_device("auto") == expected and select_device() == expected  # "auto" by default
     if not torch.cuda.is_available():
-        with pytest.raises(ValueError, match="no CUDA"):
+        with pytest.raises(ValueError) as error:
             select_device("cuda")
+        assert str(error.value) == ("device 'cuda' was asked for but torch sees no CUDA GPU; use "
+                                    "'auto' or 'cpu'")
 
 
 def test_mlp_uses_the_activation_given():
@@ -131,3 +134,6 @@ def test_the_critic_rates_the_concatenated_obs_and_action():
     assert q.shape == (5,)
     assert torch.equal(q, critic.net(torch.cat([obs, action], dim=1))[:, 0])
     assert critic.net[0].in_features == 5 and Critic(3, 1).hidden == (64, 64)
+    assert [m.out_features for m in critic.net if isinstance(m, nn.Linear)] == [8, 1]
+    # one transition without a batch dimension: a single number
+    assert critic(obs[0], action[0]).shape == () and torch.allclose(critic(obs[0], action[0]), q[0])
