@@ -1,5 +1,6 @@
 """Tests of rlcourse.networks: mlp, hard and soft target updates."""
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -115,6 +116,11 @@ def test_the_actor_scales_its_tanh_output_onto_asymmetric_bounds():
         actor.net[-2].weight.zero_()
     assert actor(obs[:1]).tolist() == [[3.0, 0.0]]
     assert Actor(3, [-2.0], [2.0]).hidden == (64, 64)
+    assert [m.out_features for m in actor.net if isinstance(m, nn.Linear)] == [8, 2]
+    # numpy's float64 bounds (an env's action_space.low is float32, a hand-made one may not be)
+    # are stored as float32, like the network
+    from_numpy = Actor(3, np.array([-2.0]), np.array([2.0]), hidden=(8,))
+    assert from_numpy.action_low.dtype == from_numpy.action_high.dtype == torch.float32
 
 
 @pytest.mark.parametrize("low, high", [([-1.0, 0.0], [1.0]), ([1.0], [1.0]), ([2.0], [1.0])])

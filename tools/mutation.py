@@ -221,8 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         for module in args.modules or MODULES:
             print(f"mutation testing rlcourse/{module}.py against tests/test_{module}.py", flush=True)
             record = run_module(module, args.mutants, args.resume)
-            survived = sum(entry["status"] not in ("killed", "timeout")
-                           for entry in record["mutants"].values())
+            survived = sum(entry["status"] == "survived" for entry in record["mutants"].values())
             print(f"  {len(record['mutants'])} mutants, {survived} survived; runs: "
                   f"{'; '.join(record['runs'])}", flush=True)
     records = [collect(m) for m in MODULES
