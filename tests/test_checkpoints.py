@@ -24,6 +24,16 @@ def test_round_trip(tmp_path):
     assert not list((tmp_path / "ck").glob("*.tmp"))
 
 
+def test_module_buffers_round_trip_too(tmp_path):
+    # the actor's action bounds are buffers, not parameters: a checkpoint must keep them
+    from rlcourse.networks import Actor
+
+    save_checkpoint(tmp_path / "ck", {"actor": Actor(3, [-1.0, 0.0], [3.0, 10.0], (8,))})
+    restored = Actor(3, [-2.0, -2.0], [2.0, 2.0], (8,))
+    load_checkpoint(tmp_path / "ck", {"actor": restored})
+    assert restored.action_low.tolist() == [-1.0, 0.0] and restored.action_high.tolist() == [3.0, 10.0]
+
+
 def test_not_our_checkpoint(tmp_path):
     with pytest.raises(CheckpointError, match="is not an rlcourse checkpoint"):
         load_checkpoint(tmp_path, {"net": mlp(2, 1)})

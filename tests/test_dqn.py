@@ -246,11 +246,11 @@ def test_double_dqn_in_the_update_lets_the_online_network_choose():
         plain = _huber_loss_by_hand(q_network, target_q_network(batch.next_obs), batch, 0.9)
     assert abs(double - plain) > 1e-4
     losses = {}
-    for double_dqn in (True, False):
+    for options in ({"double_dqn": True}, {}):  # plain DQN is the default
         online = copy.deepcopy(q_network)
         optimizer = torch.optim.Adam(online.parameters(), lr=1e-2)
-        losses[double_dqn] = dqn.dqn_update(online, target_q_network, optimizer, batch, gamma=0.9,
-                                            double_dqn=double_dqn).loss
+        losses[bool(options)] = dqn.dqn_update(online, target_q_network, optimizer, batch,
+                                               gamma=0.9, **options).loss
     assert losses[True] == pytest.approx(double, rel=1e-6)
     assert losses[False] == pytest.approx(plain, rel=1e-6)
 
@@ -269,6 +269,13 @@ def test_the_update_reports_the_mean_q_of_the_actions_taken_and_clips_the_gradie
     # plain SGD with lr 1 moves θ by exactly the clipped gradient: its norm is max_grad_norm
     step = torch.cat([(b - a).flatten() for a, b in zip(_params(q_network), before)])
     assert step.norm().item() == pytest.approx(1e-3, rel=1e-3)
+    # the default clips at 10: observations 10⁴ times larger give a far larger gradient (Huber
+    # bounds ∂L/∂Q, not the activations it multiplies)
+    huge = batch._replace(obs=batch.obs * 1e4)
+    before = _params(q_network)
+    dqn.dqn_update(q_network, target_q_network, optimizer, huge, gamma=0.9)
+    step = torch.cat([(b - a).flatten() for a, b in zip(_params(q_network), before)])
+    assert step.norm().item() == pytest.approx(10.0, rel=1e-3)
 
 
 # --- the config ---------------------------------------------------------------------------------------
@@ -449,6 +456,23 @@ def test_the_loops_update_is_dqn_update_on_a_replayed_batch():
 
 def _equal(net: torch.nn.Module, params: list[torch.Tensor]) -> bool:
     return all(torch.equal(a, b) for a, b in zip(net.parameters(), params, strict=True))
+
+
+def test_the_loop_acts_epsilon_greedily():
+    # no update within the run (learning_starts past it), so the greedy action of every stored
+    # obs is the returned agent's. ε = 0: every action greedy. ε = 1: uniform over CartPole's two
+    # actions, so the greedy one by chance: Binomial(300, 1/2), mean 150, σ = 8.7, 3σ = 26
+    config = dataclasses.replace(SHORT, hidden=(16,), steps=300, learning_starts=1000, eval_every=0,
+                                 epsilon_decay_fraction=0.0)
+    agree = {}
+    for epsilon in (0.0, 1.0):
+        buffer = ReplayBuffer(300, obs_shape=(4,), seed=0)
+        run = dqn.train("CartPole-v1", dataclasses.replace(config, epsilon_end=epsilon), seed=0,
+                        replay_buffer=buffer)
+        greedy = np.array([run.agent.act(obs) for obs in buffer.obs])
+        agree[epsilon] = int((buffer.action == greedy).sum())
+    assert agree[0.0] == 300
+    assert abs(agree[1.0] - 150) <= 26, agree
 
 
 def test_device_auto_trains_on_the_gpu_only_where_torch_sees_one():

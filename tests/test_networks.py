@@ -1,12 +1,12 @@
-"""Tests of rlcourse.networks: mlp, hard and soft target updates, the numpy forward pass."""
+"""Tests of rlcourse.networks: mlp, hard and soft target updates."""
 
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
-from rlcourse.networks import (Actor, NumpyForward, hard_update, mlp, scale_action, select_device,
-                               soft_update)
+from rlcourse.networks import (Actor, Critic, NumpyForward, QNetwork, hard_update, mlp, scale_action,
+                               select_device, soft_update)
 
 
 def test_mlp_shapes_and_layers():
@@ -73,10 +73,77 @@ def test_soft_update_invalid_tau(tau):
 
 def test_select_device():
     assert select_device("cpu") == torch.device("cpu")
-    assert select_device("auto").type in {"cpu", "cuda"}
+    expected = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    assert select_device("auto") == expected and select_device() == expected  # "auto" by default
     if not torch.cuda.is_available():
-        with pytest.raises(ValueError, match="no CUDA"):
+        with pytest.raises(ValueError) as error:
             select_device("cuda")
+        assert str(error.value) == ("device 'cuda' was asked for but torch sees no CUDA GPU; use "
+                                    "'auto' or 'cpu'")
+
+
+def test_mlp_uses_the_activation_given():
+    net = mlp(2, 1, hidden=(4, 3), activation=nn.Tanh)
+    assert [type(m) for m in net] == [nn.Linear, nn.Tanh, nn.Linear, nn.Tanh, nn.Linear]
+    assert [type(m) for m in mlp(2, 1, hidden=(4,))] == [nn.Linear, nn.ReLU, nn.Linear]
+
+
+def test_the_q_network_gives_one_value_per_action():
+    torch.manual_seed(0)
+    q_network = QNetwork(4, 3, hidden=(8, 8))
+    assert (q_network.obs_dim, q_network.n_actions, q_network.hidden) == (4, 3, (8, 8))
+    obs = torch.randn(5, 4)
+    assert q_network(obs).shape == (5, 3)
+    assert torch.equal(q_network(obs), q_network.net(obs))
+    assert [(m.in_features, m.out_features) for m in q_network.net if isinstance(m, nn.Linear)] == \
+        [(4, 8), (8, 8), (8, 3)]
+    assert QNetwork(4, 2).hidden == (64, 64)
+
+
+def test_the_actor_scales_its_tanh_output_onto_asymmetric_bounds():
+    # raw = tanh(MLP(s)) in [−1, 1]; μ(s) = low + (raw + 1)(high − low)/2, per dimension
+    torch.manual_seed(0)
+    actor = Actor(3, [-1.0, 0.0], [3.0, 10.0], hidden=(8,))
+    assert (actor.obs_dim, actor.action_dim, actor.hidden) == (3, 2, (8,))
+    assert actor.action_low.tolist() == [-1.0, 0.0] and actor.action_high.tolist() == [3.0, 10.0]
+    assert {name for name, _ in actor.named_buffers()} == {"action_low", "action_high"}
+    obs = torch.randn(6, 3)
+    raw = actor.raw(obs)
+    assert raw.shape == (6, 2) and torch.all(raw.abs() <= 1)
+    low, high = torch.tensor([-1.0, 0.0]), torch.tensor([3.0, 10.0])
+    assert torch.allclose(actor(obs), low + (raw + 1) * (high - low) / 2)
+    with torch.no_grad():  # saturate the tanh both ways: the bounds themselves
+        actor.net[-2].bias.copy_(torch.tensor([1e3, -1e3]))
+        actor.net[-2].weight.zero_()
+    assert actor(obs[:1]).tolist() == [[3.0, 0.0]]
+    assert Actor(3, [-2.0], [2.0]).hidden == (64, 64)
+    assert [m.out_features for m in actor.net if isinstance(m, nn.Linear)] == [8, 2]
+    # numpy's float64 bounds (an env's action_space.low is float32, a hand-made one may not be)
+    # are stored as float32, like the network
+    from_numpy = Actor(3, np.array([-2.0]), np.array([2.0]), hidden=(8,))
+    assert from_numpy.action_low.dtype == from_numpy.action_high.dtype == torch.float32
+
+
+@pytest.mark.parametrize("low, high", [([-1.0, 0.0], [1.0]), ([1.0], [1.0]), ([2.0], [1.0])])
+def test_the_actor_refuses_bounds_that_do_not_make_a_box(low, high):
+    with pytest.raises(ValueError) as error:
+        Actor(3, low, high)
+    assert str(error.value) == (f"action bounds must have the same shape with high > low, got "
+                                f"low={low}, high={high}")
+
+
+def test_the_critic_rates_the_concatenated_obs_and_action():
+    torch.manual_seed(0)
+    critic = Critic(3, 2, hidden=(8,))
+    assert (critic.obs_dim, critic.action_dim, critic.hidden) == (3, 2, (8,))
+    obs, action = torch.randn(5, 3), torch.randn(5, 2)
+    q = critic(obs, action)
+    assert q.shape == (5,)
+    assert torch.equal(q, critic.net(torch.cat([obs, action], dim=1))[:, 0])
+    assert critic.net[0].in_features == 5 and Critic(3, 1).hidden == (64, 64)
+    assert [m.out_features for m in critic.net if isinstance(m, nn.Linear)] == [8, 1]
+    # one transition without a batch dimension: a single number
+    assert critic(obs[0], action[0]).shape == () and torch.allclose(critic(obs[0], action[0]), q[0])
 
 
 @pytest.mark.parametrize("output_activation", [None, nn.Tanh])
@@ -108,7 +175,7 @@ def test_the_numpy_forward_pass_follows_a_replaced_network_and_leaves_others_to_
     assert forward(None, obs) is None
 
 
-def test_the_actor_scales_its_tanh_output_onto_asymmetric_bounds():
+def test_scale_action_and_the_actor_agree_on_asymmetric_bounds():
     # raw -1 -> low, +1 -> high; the actor's forward is scale_action of its raw output
     assert np.allclose(scale_action(np.array([-1.0, 0.0, 1.0]), [0.0, 0.0, -3.0], [4.0, 2.0, 1.0]),
                        [0.0, 1.0, 1.0])

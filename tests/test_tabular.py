@@ -29,6 +29,14 @@ def test_q_learning_ordinary_transition():
     assert q[0, 0] == 1.0 and list(q[1]) == [4.0, 6.0]
 
 
+def test_q_learning_bootstraps_from_the_best_next_action_not_the_one_taken():
+    q = table()
+    # a = 0 here, and Q(s', 0) = 4 is not the max: target = 1 + 0.9 * max(4, 6) = 6.4,
+    # error = 6.4 - 1 = 5.4, new = 1 + 0.5 * 5.4 = 3.7 (with Q(s', a) it would be 2.3)
+    assert q_learning_update(q, 0, 0, 1.0, 1, False, alpha=0.5, gamma=0.9) == pytest.approx(5.4)
+    assert q[0, 0] == pytest.approx(3.7)
+
+
 def test_q_learning_terminated_stops_bootstrap():
     q = table()
     # target = 1 (no future); error = 1 - 2 = -1; new = 2 - 0.5 = 1.5

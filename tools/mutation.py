@@ -193,7 +193,7 @@ def _row(counts: dict) -> str:
 
 
 def _minutes(seconds: int | None) -> str:
-    return "stopped early" if seconds is None else f"{seconds / 60:.1f}"
+    return "partial (see its runs)" if seconds is None else f"{seconds / 60:.1f}"
 
 
 def _diff_body(diff: str) -> str:
@@ -221,10 +221,9 @@ def main(argv: list[str] | None = None) -> int:
         for module in args.modules or MODULES:
             print(f"mutation testing rlcourse/{module}.py against tests/test_{module}.py", flush=True)
             record = run_module(module, args.mutants, args.resume)
-            survived = sum(entry["status"] not in ("killed", "timeout")
-                           for entry in record["mutants"].values())
-            print(f"  {len(record['mutants'])} mutants, {survived} survived, "
-                  f"{record['seconds'] / 60:.1f} min", flush=True)
+            survived = sum(entry["status"] == "survived" for entry in record["mutants"].values())
+            print(f"  {len(record['mutants'])} mutants, {survived} survived; runs: "
+                  f"{'; '.join(record['runs'])}", flush=True)
     records = [collect(m) for m in MODULES
                if (WORK / m / "mutants" / "rlcourse" / f"{m}.py.meta").exists()]
     RESULTS.mkdir(parents=True, exist_ok=True)
