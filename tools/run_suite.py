@@ -55,7 +55,12 @@ def passes(jobs: int, paths: list[str] | None = None) -> list[tuple[str, list[st
     """(name, pytest arguments, extra environment) of each pass, in order."""
     xdist = ["-n", str(jobs), "--dist", "loadfile"] if jobs > 1 else ["-p", "no:xdist"]
     if paths is None:
-        first, second = ["tests", *notebook_folders()], [*notebook_folders(), *TORCH_LEARNING_TESTS]
+        # Longest first: xdist hands out whole files (loadfile) in the order they are collected, and
+        # a long file collected last keeps one worker busy while the other idles. The browser tests
+        # and the notebooks train agents, so they lead; pytest collects a file named twice once.
+        browser = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests").glob("test_browser*.py"))
+        first = [*browser, *notebook_folders(), "tests"]
+        second = [*TORCH_LEARNING_TESTS, *notebook_folders()]
     else:
         first = paths
         second = [p for p in paths if p.endswith(".ipynb") or p in notebook_folders()
