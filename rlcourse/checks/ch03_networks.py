@@ -29,14 +29,17 @@ _CARTPOLE_LOW = np.array([-2.4, -3.0, -0.21, -3.5])
 
 
 def _discretise_cases() -> list[dict]:
-    # no obs lies on a box edge, so any correct arithmetic (floor, digitize, division) agrees
+    # no obs lies on a box edge, so any correct arithmetic (floor, digitize, division) agrees, except
+    # in the last case: an obs exactly on inner edges, in numbers that binary floats hold exactly
+    # (0.5 and 0.25 of a unit square cut in 4), belongs to the box above, as the floor says
     square = dict(low=np.array([-1.0, -1.0]), high=np.array([1.0, 1.0]), bins=3)
     return [dict(obs=np.array([0.1, -0.7]), **square),
             dict(obs=np.array([-0.99, 0.99]), **square),
             dict(obs=np.array([2.5, -3.0]), **square),  # beyond the edges: the outermost boxes
             dict(obs=np.array([0.55, 2.3]), low=np.array([0.0, 1.0]), high=np.array([1.0, 5.0]), bins=4),
             dict(obs=np.array([0.03, -0.2, 0.05, 0.4]), low=_CARTPOLE_LOW, high=-_CARTPOLE_LOW, bins=8),
-            dict(obs=np.array([3.0, 5.0, -0.3, -4.0]), low=_CARTPOLE_LOW, high=-_CARTPOLE_LOW, bins=8)]
+            dict(obs=np.array([3.0, 5.0, -0.3, -4.0]), low=_CARTPOLE_LOW, high=-_CARTPOLE_LOW, bins=8),
+            dict(obs=np.array([0.5, 0.25]), low=np.array([0.0, 0.0]), high=np.array([1.0, 1.0]), bins=4)]
 
 
 def _observe_discretise(fn: Callable, case: dict) -> dict:
@@ -80,7 +83,15 @@ def _discretise_mutants() -> list[Mutant]:
         box = np.floor((obs - low) / (high - low) * bins).astype(int)
         return int(sum(int(b) * bins ** (len(box) - 1 - k) for k, b in enumerate(box)))
 
+    def edge_goes_below(obs, low, high, bins):
+        # np.searchsorted's default side='left': a value exactly on an inner edge is counted below it
+        edges = [np.linspace(lo, hi, bins + 1)[1:-1] for lo, hi in zip(low, high)]
+        return index(np.array([np.searchsorted(e, x) for e, x in zip(edges, obs)]), bins)
+
     return [
+        Mutant("edge_goes_below", "a value exactly on a box edge belongs to the box above it, as "
+               "⌊(obs − low) / (high − low) · bins⌋ says: yours puts it in the box below (np.searchsorted "
+               "needs side='right', np.digitize counts it right)", edge_goes_below),
         Mutant("last_box_overflows", "obs at or beyond high lands in box `bins`, one past the last: clip the box "
                "index (not only obs) to [0, bins − 1]", clip_obs_only),
         Mutant("wrong_base", "your digits are read in another base than bins: the index is i_0 · bins^(d−1) + "
