@@ -199,7 +199,7 @@ class TerminalJob:
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process tree from /proc (Linux)")
-def test_ctrl_c_during_make_test_leaves_no_jupyterlab_chromium_or_kernel_running():
+def test_ctrl_c_during_make_test_leaves_no_jupyterlab_chromium_or_kernel_running(tmp_path):
     reason = missing_browser_reason()
     if reason:
         if os.environ.get("CI"):  # CI must run it: `make test` installs the browser first
@@ -208,7 +208,8 @@ def test_ctrl_c_during_make_test_leaves_no_jupyterlab_chromium_or_kernel_running
     # One worker: JupyterLab then reads the terminal itself and answers Ctrl-C by asking whether to
     # shut down, so only the test's own clean-up stops it (under xdist its stdin is a pipe and it
     # stops at once). The kernel is the one JupyterLab starts for the notebook in the browser.
-    job = TerminalJob([sys.executable, "tools/run_suite.py", "--jobs", "1", "--paths", "tests/test_browser.py"])
+    job = TerminalJob([sys.executable, "tools/run_suite.py", "--jobs", "1", "--paths", "tests/test_browser.py",
+                       "--reports", str(tmp_path)])  # not over the reports of the suite running this test
     seen: dict[int, str] = {}
     try:
         deadline = time.monotonic() + 180

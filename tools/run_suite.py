@@ -120,15 +120,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="pytest-xdist workers (default 2)")
     parser.add_argument("--since", type=float, help="when make test started (seconds since the epoch)")
     parser.add_argument("--paths", nargs="+", help="only these tests or notebooks (default: everything)")
+    parser.add_argument("--reports", type=Path, default=ARTIFACTS,
+                        help=f"folder for the passes' junit reports (default: {ARTIFACTS.relative_to(ROOT)})")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error(f"--jobs must be at least 1, got {args.jobs}")
 
-    ARTIFACTS.mkdir(exist_ok=True)
+    args.reports.mkdir(parents=True, exist_ok=True)
     started = time.time()
     results = []
     for index, (name, pytest_args, extra_env) in enumerate(passes(args.jobs, args.paths), start=1):
-        junit = ARTIFACTS / f"junit-pass{index}.xml"
+        junit = args.reports / f"junit-pass{index}.xml"
         junit.unlink(missing_ok=True)
         shown = " ".join(f"{k}={v}" for k, v in extra_env.items())
         print(f"\n=== pass {index}: {name} {shown}".rstrip(), flush=True)
