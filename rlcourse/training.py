@@ -156,6 +156,9 @@ class TrainingLoop:
             return False  # a failure: the checkpoint on disk stays the last good one
         self.run.train_seconds += time.perf_counter() - self._clock
         self.run.interrupted = self._interrupt.interrupted
+        # a Ctrl-C can land after the step's rows were logged but before end_step counted it: the
+        # record then still says the step before, while metrics (and the checkpoint) have this one
+        self.run.steps, self.run.episodes = self.step, self.episode
         if self.checkpoint_dir is not None:
             self.save(self.checkpoint_dir)
         return interrupted
