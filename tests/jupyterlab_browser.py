@@ -489,13 +489,18 @@ def format_problems(report: NotebookReport) -> str:
 
 
 # --- pytest fixtures: one server and one browser per test file ------------------------------------
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
+def require_browser() -> None:
+    """Skip the calling test where Chromium is missing, saying what to install; fail under CI."""
     reason = missing_browser_reason()
     if reason:
         if os.environ.get("CI"):  # CI must run it: `make test` installs the browser first
             pytest.fail(reason)
         pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    require_browser()
     server = JupyterLab(tmp_path_factory.mktemp("jupyterlab"))
     yield server
     server.stop()

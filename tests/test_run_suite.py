@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from jupyterlab_browser import missing_browser_reason
+from jupyterlab_browser import require_browser
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -200,11 +200,7 @@ class TerminalJob:
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process tree from /proc (Linux)")
 def test_ctrl_c_during_make_test_leaves_no_jupyterlab_chromium_or_kernel_running(tmp_path):
-    reason = missing_browser_reason()
-    if reason:
-        if os.environ.get("CI"):  # CI must run it: `make test` installs the browser first
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require_browser()
     # One worker: JupyterLab then reads the terminal itself and answers Ctrl-C by asking whether to
     # shut down, so only the test's own clean-up stops it (under xdist its stdin is a pipe and it
     # stops at once). The kernel is the one JupyterLab starts for the notebook in the browser.
