@@ -5,7 +5,8 @@
 
 The messages are the string literals passed to ``_()`` and ``N_()`` anywhere in the package, found
 with :mod:`ast` (an f-string inside ``_()`` is an error: its text would differ on every call, so no
-translation could match it; use named placeholders and ``.format`` after the lookup). New messages
+translation could match it; use named placeholders and ``.format`` after the lookup; ``_(hint)`` of
+a variable looks up a message marked with ``N_()`` where it was defined). New messages
 enter the ``.po`` untranslated, messages no longer in the code leave it, and translations are kept.
 Compiling uses Babel (a developer tool, installed with ``.[dev]``); the package itself reads the
 ``.mo`` with the standard library's :mod:`gettext`.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import datetime
 import io
 import string
 from pathlib import Path
@@ -23,6 +25,7 @@ from rlcourse.i18n import DOMAIN, LANGUAGES, LOCALE_DIR
 
 PACKAGE = Path(__file__).resolve().parent
 MARKERS = ("_", "N_")
+FIXED_DATE = datetime.datetime(2026, 12, 1, tzinfo=datetime.timezone.utc)
 
 
 def extract(package: Path = PACKAGE) -> dict[str, list[str]]:
@@ -34,15 +37,16 @@ def extract(package: Path = PACKAGE) -> dict[str, list[str]]:
     messages: dict[str, list[str]] = {}
     for path in sorted(package.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        for node in ast.walk(tree):
+        for node in sorted(ast.walk(tree), key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0))):
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in MARKERS):
                 continue
             where = f"{path.relative_to(package.parent)}:{node.lineno}"
-            if len(node.args) != 1 or not (isinstance(node.args[0], ast.Constant)
-                                           and isinstance(node.args[0].value, str)):
+            if len(node.args) != 1 or isinstance(node.args[0], (ast.JoinedStr, ast.BinOp)):
                 raise ValueError(f"{where}: {node.func.id}() takes one plain string literal (no f-string, no "
-                                 "variable); put values in named placeholders and .format() them after")
-            messages.setdefault(node.args[0].value, []).append(where)
+                                 "concatenation); put values in named placeholders and .format() them after")
+            if isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+                messages.setdefault(node.args[0].value, []).append(where)
+            # else _(hint): the lookup of a message marked with N_() where it was defined
     return messages
 
 
@@ -79,10 +83,12 @@ def update(language: str = "zh") -> tuple[int, int, int]:
 
     path = po_path(language)
     old = read_catalog(path) if path.exists() else Catalog(locale=LANGUAGES[language])
-    new = Catalog(locale=LANGUAGES[language], domain=DOMAIN, project="rlcourse",
+    # fixed dates: an update that changes no message changes no byte of the .po or the .mo
+    new = Catalog(locale=LANGUAGES[language], domain=DOMAIN, project="rlcourse", version="0.1",
                   header_comment="# Simplified Chinese messages of the rlcourse package.\n"
                                  "# Updated with: python -m rlcourse.i18n_catalogue",
-                  fuzzy=False)
+                  creation_date=FIXED_DATE, revision_date=FIXED_DATE, last_translator="rlcourse",
+                  language_team="rlcourse", fuzzy=False)
     found = extract()
     added = 0
     for msgid, places in found.items():
@@ -90,12 +96,12 @@ def update(language: str = "zh") -> tuple[int, int, int]:
         if before is None or not before.string:
             added += before is None
         new.add(msgid, before.string if before is not None else "",
-                locations=[tuple(place.rsplit(":", 1)) for place in places],
+                locations=[(place.rsplit(":", 1)[0], None) for place in places],
                 flags=("python-brace-format",) if placeholders(msgid) else ())
     dropped = sum(1 for message in old if message.id and message.id not in found)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
-        write_po(handle, new, width=100, omit_header=False, sort_output=False)
+        write_po(handle, new, width=100, omit_header=False, sort_output=False, include_lineno=False)
     path.with_suffix(".mo").write_bytes(compiled(new))
     return len(found), added, dropped
 
