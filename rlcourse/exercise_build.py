@@ -30,6 +30,7 @@ For instructors who grade with nbgrader, ``build`` also writes nbgrader's cell m
 solution notebooks serve as nbgrader's sources (``nbgrader generate_assignment``):
 
 * a cell with a solution region is a *solution* cell (nbgrader replaces the region with its stub);
+  in a markdown cell it is a written answer, graded by hand (:data:`POINTS_PER_WRITTEN_ANSWER`);
 * a cell that calls a check, ``check_x(...)``, is an *autograded test* cell worth
   :data:`POINTS_PER_CHECK` point, named after the check (``grade_id = "check_x"``); under
   ``nbgrader autograde`` the checks raise on a wrong answer (``NBGRADER_EXECUTION`` is set; see
@@ -57,6 +58,8 @@ BUG = "# BUG:"
 MARKDOWN_ANSWER = "_Your answer here._"
 #: the points nbgrader gives for one check that passes
 POINTS_PER_CHECK = 1
+#: the points of a written answer (a markdown solution region, e.g. "what went wrong?"), graded by hand
+POINTS_PER_WRITTEN_ANSWER = 1
 #: a cell that calls a check: ``check_td_target(td_target)``, ``check_x(fn, reveal=False)``
 CHECK_CALL = re.compile(r"^\s*(check_\w+)\(", re.M)
 #: nbgrader's cell-metadata schema (nbgrader 0.9)
@@ -119,12 +122,16 @@ def nbgrader_metadata(cell: nbformat.NotebookNode) -> dict:
     if len(checks) > 1:
         raise ValueError(f"cell {cell.get('id')}: calls {len(checks)} checks ({', '.join(checks)}); give each "
                          "check a cell of its own, so nbgrader scores each")
-    metadata = {"schema_version": NBGRADER_SCHEMA, "solution": solution, "grade": bool(checks),
+    # a written answer (a markdown solution) is graded by hand: nbgrader wants it a grade cell
+    written = solution and cell.cell_type == "markdown"
+    metadata = {"schema_version": NBGRADER_SCHEMA, "solution": solution, "grade": bool(checks) or written,
                 "locked": not solution, "task": False}
     if checks:
         metadata["grade_id"], metadata["points"] = checks[0], POINTS_PER_CHECK
     else:
         metadata["grade_id"] = f"{'answer' if solution else 'cell'}-{cell['id']}"
+    if written:
+        metadata["points"] = POINTS_PER_WRITTEN_ANSWER
     return metadata
 
 

@@ -160,7 +160,8 @@ def test_nbgrader_metadata_marks_answers_tests_and_locked_cells():
         {"solution": True, "grade": False, "locked": False, "task": False, "grade_id": "answer-c1"},
         {"solution": False, "grade": True, "locked": True, "task": False, "grade_id": "check_td_target",
          "points": exercise_build.POINTS_PER_CHECK},
-        {"solution": True, "grade": False, "locked": False, "task": False, "grade_id": "answer-c3"}]
+        {"solution": True, "grade": True, "locked": False, "task": False, "grade_id": "answer-c3",
+         "points": exercise_build.POINTS_PER_WRITTEN_ANSWER}]
     # the learner version keeps each cell's role, though its solution regions are gone
     learner = learner_version(nb, "00_test.ipynb")
     assert [c.metadata["nbgrader"] for c in learner.cells] == [c.metadata["nbgrader"] for c in nb.cells]
@@ -178,7 +179,7 @@ def test_a_cell_nbgrader_cannot_grade_is_named(sources, problem):
 def test_every_check_cell_of_the_solutions_is_an_autograded_test():
     for path in SOLUTIONS:
         cells = nbformat.read(path, as_version=4).cells
-        tests = [c for c in cells if c.metadata.get("nbgrader", {}).get("grade")]
+        tests = [c for c in cells if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"]
         calls = [c for c in cells if c.cell_type == "code" and exercise_build.CHECK_CALL.search(c.source)]
         assert tests == calls and tests, path.name
         ids = [c.metadata["nbgrader"]["grade_id"] for c in cells]

@@ -4,14 +4,13 @@
 0.9.6 (the ``grading`` extra) runs on exercise 02 as an instructor would: ``generate_assignment``
 from the solution, then ``autograde`` of three submissions: the solution itself, the release with
 one realistic learner mistake filled in (from tests/learner_answers/), and the release untouched.
-The points nbgrader gives each check cell must be the checks' own verdicts.
+The points nbgrader gives each check cell must be the checks' own verdicts, as printed in the
+notebook nbgrader graded: a point for ✅, none for ❌ or ⏳.
 """
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
-import io
 import json
 import os
 import shutil
@@ -47,7 +46,8 @@ def _nbgrader_or_skip() -> None:
 def nbgrader(course: Path, *args: str) -> None:
     """Run nbgrader's command line in the course folder, as an instructor types it."""
     # nbgrader runs `alembic` from PATH: the environment's bin/, as in an activated environment
-    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "RLCOURSE_PROGRESS": "0",
+    # LANGUAGE=en: the verdicts are read in English below, whatever this machine's locale
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "RLCOURSE_PROGRESS": "0", "LANGUAGE": "en",
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     env.pop("RLCOURSE_GRADING", None)  # nbgrader's own NBGRADER_EXECUTION must be enough
     done = subprocess.run([sys.executable, "-m", "nbgrader", *args, "--force", "--log-level=WARN"],
@@ -61,19 +61,29 @@ def answer_cell(nb: nbformat.NotebookNode, function: str) -> nbformat.NotebookNo
     return cell
 
 
-def the_checks_verdicts(nb: nbformat.NotebookNode) -> dict[str, float]:
-    """What each check says of a notebook's answers, run here in-process: check name -> points."""
-    import rlcourse.checks as checks
-
-    namespace: dict = {}
-    exec("import numpy as np", namespace)
+def the_checks_verdicts(nb: nbformat.NotebookNode) -> dict[str, str]:
+    """What each check printed in a graded notebook: check name -> its verdict's first line."""
     verdicts = {}
-    for function, check in CHECKS.items():
-        exec(answer_cell(nb, function).source, namespace)
-        with contextlib.redirect_stdout(io.StringIO()):
-            result = getattr(checks, check)(namespace[function])
-        verdicts[check] = result.score * POINTS_PER_CHECK
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in CHECKS.values():
+            text = "".join(output.get("text", "") for output in cell.outputs if output.output_type == "stream")
+            verdicts[grade_id] = text.strip().split("\n")[0]
     return verdicts
+
+
+def points_of(verdicts: dict[str, str]) -> dict[str, float]:
+    """The points the checks' verdicts are worth: a check's point for ✅, nothing for anything else."""
+    return {check: POINTS_PER_CHECK * verdict.startswith("✅") for check, verdict in verdicts.items()}
+
+
+@pytest.mark.parametrize("path", exercise_build.solution_paths(), ids=lambda p: p.name)
+def test_nbgrader_accepts_the_metadata_of_every_solution(path):
+    """nbgrader's own validator, the one generate_assignment and autograde run first."""
+    _nbgrader_or_skip()
+    from nbgrader.nbgraderformat import MetadataValidator
+
+    MetadataValidator().validate_nb(nbformat.read(path, as_version=4))
 
 
 @pytest.fixture(scope="module")
@@ -114,8 +124,10 @@ def graded(tmp_path_factory) -> dict:
             notebook = gradebook.find_submission_notebook(NOTEBOOK, ASSIGNMENT, student)
             points = {check: gradebook.find_grade(check, NOTEBOOK, ASSIGNMENT, student).score
                       for check in CHECKS.values()}
+            graded_nb = nbformat.read(course / "autograded" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb",
+                                      as_version=4)
             results[student] = {"score": notebook.score, "max_score": notebook.max_score, "points": points,
-                                "verdicts": the_checks_verdicts(nb)}
+                                "verdicts": the_checks_verdicts(graded_nb)}
     print(json.dumps({student: results[student] for student in submissions}, indent=1))
     return results
 
@@ -139,19 +151,24 @@ def test_generate_assignment_strips_the_answers_and_keeps_the_checks_as_locked_t
 
 def test_the_solution_gets_full_points(graded):
     right = graded["right"]
+    assert all(verdict.startswith("✅") for verdict in right["verdicts"].values()) and len(right["verdicts"]) == 3
     assert right["max_score"] == len(CHECKS) * POINTS_PER_CHECK
     assert right["score"] == right["max_score"]
-    assert right["points"] == right["verdicts"]
+    assert right["points"] == points_of(right["verdicts"])
 
 
 def test_a_wrong_answer_loses_exactly_its_checks_points(graded):
     wrong = graded["wrong"]
-    assert wrong["verdicts"]["check_q_learning_update"] == 0  # the checks reject the learner's mistake
-    assert wrong["points"] == wrong["verdicts"]
+    # the check names the learner's mistake in the graded notebook, where the learner reads it
+    assert wrong["verdicts"]["check_q_learning_update"].startswith(
+        "❌ q_learning_update: only the terminated transition goes wrong")
+    assert wrong["points"] == points_of(wrong["verdicts"])
+    assert wrong["points"]["check_q_learning_update"] == 0
     assert wrong["score"] == wrong["max_score"] - POINTS_PER_CHECK
 
 
 def test_an_untouched_release_gets_no_points(graded):
     untouched = graded["untouched"]
-    assert untouched["points"] == untouched["verdicts"] == {check: 0 for check in CHECKS.values()}
+    assert all(verdict.startswith("⏳") for verdict in untouched["verdicts"].values())
+    assert untouched["points"] == points_of(untouched["verdicts"]) == {check: 0 for check in CHECKS.values()}
     assert untouched["score"] == 0
