@@ -85,7 +85,9 @@ def _translations(short: str) -> gettext.NullTranslations:
     folder = LANGUAGES[short]
     if folder is None:
         return gettext.NullTranslations()
-    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[folder])
+    # fallback: an install that lost its catalogue speaks English rather than failing every check
+    # (tests/test_i18n.py checks that a built wheel holds it)
+    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[folder], fallback=True)
 
 
 def _(message: str) -> str:
