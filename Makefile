@@ -7,6 +7,10 @@ STAMP := $(VENV)/.installed
 # the test targets also install the optional extra `cluster` (Ray, ~80 MB) so the Ray path of
 # `rlcourse train --seeds` is tested; `make lab` does not download it
 CLUSTER_STAMP := $(VENV)/.installed-cluster
+# ... and the optional extra `grading` (nbgrader, ~15 MB with its database layer) for tests/test_nbgrader.py,
+# with nbgrader's server and JupyterLab extensions switched off, so the lab the browser tests drive is
+# the learners' lab; `make lab` does not install it
+GRADING_STAMP := $(VENV)/.installed-grading
 # pygame's SDL wants a display it does not need for rgb_array frames
 export SDL_VIDEODRIVER := dummy
 # pytest's -n: two workers on a two-core laptop; nbval keeps each notebook on one worker
@@ -48,6 +52,14 @@ $(CLUSTER_STAMP): $(STAMP)
 	echo $$(( $$(date +%s) - start )) > $(VENV)/.setup-cluster-seconds
 	@touch $(CLUSTER_STAMP)
 
+$(GRADING_STAMP): $(STAMP)
+	@$(call PIP_INSTALL,$(BIN)) -c constraints.txt -e '.[dev,grading]' && \
+	for extension in formgrader validate_assignment assignment_list course_list; do \
+	    $(BIN)/jupyter server extension disable --sys-prefix nbgrader.server_extensions.$$extension \
+	        >/dev/null 2>&1 || exit 1; done && \
+	$(BIN)/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader >/dev/null 2>&1
+	@touch $(GRADING_STAMP)
+
 # Jupyter refuses to start as root unless told to: containers and cloud machines often run as root
 LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: setup
@@ -76,10 +88,10 @@ MAKE_STARTED := $(shell date +%s)
 
 # Two passes (tools/run_suite.py): everything on this CPU's kernels, then the notebooks and the
 # learning tests again on generic CPU kernels, which round floats the way another CPU model does
-test: setup $(CLUSTER_STAMP) browser
+test: setup $(CLUSTER_STAMP) $(GRADING_STAMP) browser
 	$(BIN)/python tools/run_suite.py --jobs $(JOBS) --since $(MAKE_STARTED)
 
-test-unit: setup $(CLUSTER_STAMP)
+test-unit: setup $(CLUSTER_STAMP) $(GRADING_STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests -m "not learning"
 
 test-learning: setup
@@ -101,7 +113,7 @@ exercises: setup
 lock:
 	rm -rf /tmp/rlcourse-lock && $(PYTHON) -m venv /tmp/rlcourse-lock
 	$(call INSTALL_TORCH,/tmp/rlcourse-lock/bin)
-	$(call PIP_INSTALL,/tmp/rlcourse-lock/bin) -e '.[dev,cluster]'
+	$(call PIP_INSTALL,/tmp/rlcourse-lock/bin) -e '.[dev,cluster,grading]'
 	/tmp/rlcourse-lock/bin/pip freeze --exclude-editable | sed 's/+cpu$$//' > constraints.txt.new
 	mv constraints.txt.new constraints.txt
 

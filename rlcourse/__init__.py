@@ -21,6 +21,7 @@ module              what it holds                                          chapt
 ``rendering``       episodes as inline videos, headless                    00, 04, 06
 ``widgets``         interactive explorers (ipywidgets)                     02, 04, 06
 ``checks``          automatic feedback for the exercises                   exercises
+``i18n``            messages in English or Chinese (``set_language``)      all
 ``doctor``          the set-up check (``rlcourse doctor``)                 00
 ``cli``             ``rlcourse train | evaluate | doctor | exercises``     all
 ==================  =====================================================  ========
@@ -29,3 +30,6 @@ Modules are imported on demand (``from rlcourse import dqn``), so ``import rlcou
 """
 
 __version__ = "0.1.0"
+
+# the language of the package's messages (English by default, "zh" for Simplified Chinese); cheap to import
+from rlcourse.i18n import set_language  # noqa: E402

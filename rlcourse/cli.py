@@ -24,6 +24,7 @@ import json
 import sys
 from pathlib import Path
 
+from rlcourse.i18n import _
 from rlcourse.runs import NonFiniteLossError
 
 #: algorithm name -> module that implements it
@@ -101,10 +102,10 @@ def main(argv: list[str] | None = None) -> int:
 
             return exercises_main(args.action)
     except (ValueError, FileNotFoundError) as exc:
-        print(f"rlcourse {args.command}: error: {exc}", file=sys.stderr)
+        print(_("rlcourse {command}: error: {error}").format(command=args.command, error=exc), file=sys.stderr)
         return 2
     except NonFiniteLossError as exc:  # the run directory keeps the last good checkpoint
-        print(f"rlcourse {args.command}: error: {exc}", file=sys.stderr)
+        print(_("rlcourse {command}: error: {error}").format(command=args.command, error=exc), file=sys.stderr)
         return 1
     return 0
 
@@ -117,7 +118,7 @@ def _train(args: argparse.Namespace) -> int:
     for flag, value in (("--workers", args.workers), ("--resume", args.resume or None),
                         ("--ray", args.ray_address)):
         if value is not None:
-            raise ValueError(f"{flag} applies to many seeds: pass --seeds (e.g. --seeds 0-4)")
+            raise ValueError(_("{flag} applies to many seeds: pass --seeds (e.g. --seeds 0-4)").format(flag=flag))
 
     make_env(args.env_id).close()  # an unknown id fails here, before anything is written
     out = args.out or Path("runs") / f"{args.algo}-{args.env_id}-s{args.seed}"
@@ -150,8 +151,8 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     run_dir: Path = args.run_dir
     if not (run_dir / "config.json").is_file():
-        raise FileNotFoundError(f"{run_dir} has no config.json: is it a directory written by "
-                                "`rlcourse train --out DIR`?")
+        raise FileNotFoundError(_("{folder} has no config.json: is it a directory written by "
+                                  "`rlcourse train --out DIR`?").format(folder=run_dir))
     config = read_json(run_dir / "config.json")
     stored = read_json(run_dir / "eval.json") if (run_dir / "eval.json").is_file() else {}
     algo = config["algo"]

@@ -13,6 +13,8 @@ import os
 import sys
 from dataclasses import dataclass
 
+from rlcourse.i18n import N_, _
+
 #: every env a chapter uses
 COURSE_ENVS = ("FrozenLake-v1", "FrozenLake8x8-v1", "CliffWalking-v1", "Taxi-v4",
                "CartPole-v1", "Acrobot-v1", "MountainCar-v0", "Pendulum-v1", "MountainCarContinuous-v0")
@@ -23,7 +25,7 @@ STACK = {"torch": "torch", "gymnasium": "gymnasium", "numpy": "numpy", "pygame":
          "safetensors": "safetensors", "imageio": "imageio", "imageio-ffmpeg": "imageio_ffmpeg",
          "jupyterlab": "jupyterlab", "nbval": "nbval"}
 
-FIX = "make setup   (or: pip install -c constraints.txt -e '.[dev]')"
+FIX = N_("make setup   (or: pip install -c constraints.txt -e '.[dev]')")
 
 
 @dataclass
@@ -43,7 +45,8 @@ def check_packages() -> list[Check]:
             checks.append(Check(dist, True, version))
         except Exception as exc:  # a missing or broken install, named below
             checks.append(Check(dist, False, f"{type(exc).__name__}: {exc}".splitlines()[0],
-                                fix=f"pip install -c constraints.txt {dist}    or: {FIX}"))
+                                fix=_("pip install -c constraints.txt {package}    or: {fix}").format(
+                                    package=dist, fix=_(FIX))))
     return checks
 
 
@@ -56,12 +59,12 @@ def check_env(env_id: str) -> Check:
 
         env = make_env(env_id, render_mode="rgb_array")
         stage = "reset(seed=0)"
-        obs, _ = env.reset(seed=0)
-        obs_again, _ = env.reset(seed=0)
+        obs, _info = env.reset(seed=0)
+        obs_again, _info = env.reset(seed=0)
         import numpy as np
 
         if not np.array_equal(np.asarray(obs), np.asarray(obs_again)):
-            return Check(env_id, False, "reset(seed=0) twice gave different observations")
+            return Check(env_id, False, _("reset(seed=0) twice gave different observations"))
         stage = "step"
         env.action_space.seed(0)
         env.step(env.action_space.sample())
@@ -69,12 +72,12 @@ def check_env(env_id: str) -> Check:
         frame = env.render()
         env.close()
         if frame is None or getattr(frame, "ndim", 0) != 3 or frame.shape[2] != 3:
-            return Check(env_id, False, f"render() gave {type(frame).__name__}, not an RGB array",
+            return Check(env_id, False, _("render() gave {type}, not an RGB array").format(type=type(frame).__name__),
                          fix="pip install -c constraints.txt pygame")
-        return Check(env_id, True, f"frame {frame.shape[1]}x{frame.shape[0]}")
+        return Check(env_id, True, _("frame {width}x{height}").format(width=frame.shape[1], height=frame.shape[0]))
     except Exception as exc:
-        message = f"{stage} failed: {type(exc).__name__}: {exc}".splitlines()[0]
-        fix = "pip install -c constraints.txt pygame" if "pygame" in str(exc) else FIX
+        message = _("{stage} failed: {error}").format(stage=stage, error=f"{type(exc).__name__}: {exc}").splitlines()[0]
+        fix = "pip install -c constraints.txt pygame" if "pygame" in str(exc) else _(FIX)
         return Check(env_id, False, message, fix=fix)
 
 
@@ -84,14 +87,14 @@ def run_checks() -> tuple[list[Check], list[Check]]:
     if {"gymnasium", "numpy", "torch"} <= installed:
         envs = [check_env(env_id) for env_id in COURSE_ENVS]
     else:
-        envs = [Check("environments", False, "not checked: gymnasium, numpy or torch is missing", fix=FIX)]
+        envs = [Check(_("environments"), False, _("not checked: gymnasium, numpy or torch is missing"), fix=_(FIX))]
     return packages, envs
 
 
 def main() -> int:
-    print(f"rlcourse doctor: Python {sys.version.split()[0]} at {sys.prefix}")
+    print(_("rlcourse doctor: Python {version} at {prefix}").format(version=sys.version.split()[0], prefix=sys.prefix))
     packages, envs = run_checks()
-    print("\nPackages")
+    print(_("\nPackages"))
     for check in packages:
         print(f"  {'ok ' if check.ok else 'BAD'}  {check.name:<15} {check.detail}")
     try:
@@ -99,18 +102,18 @@ def main() -> int:
 
         from rlcourse.networks import select_device
 
-        print(f"\nTorch: {torch.get_num_threads()} threads, device {select_device()}"
-              f" (CUDA available: {torch.cuda.is_available()})")
+        print(_("\nTorch: {threads} threads, device {device} (CUDA available: {cuda})").format(
+            threads=torch.get_num_threads(), device=select_device(), cuda=torch.cuda.is_available()))
     except Exception as exc:
-        print(f"\nTorch: unavailable ({type(exc).__name__})")
-    print("\nEnvironments (make, reset with a seed, step, render an RGB frame)")
+        print(_("\nTorch: unavailable ({error})").format(error=type(exc).__name__))
+    print(_("\nEnvironments (make, reset with a seed, step, render an RGB frame)"))
     for check in envs:
         print(f"  {'ok ' if check.ok else 'BAD'}  {check.name:<26} {check.detail}")
     broken = [c for c in packages + envs if not c.ok]
     if not broken:
-        print("\nAll good: the course is ready to run.")
+        print(_("\nAll good: the course is ready to run."))
         return 0
-    print(f"\n{len(broken)} problem(s):")
+    print(_("\n{count} problem(s):").format(count=len(broken)))
     for check in broken:
-        print(f"  - {check.name}: {check.detail}\n    fix: {check.fix}")
+        print(_("  - {name}: {detail}\n    fix: {fix}").format(name=check.name, detail=check.detail, fix=check.fix))
     return 1

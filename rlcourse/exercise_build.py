@@ -23,7 +23,19 @@ indent) in place of the region; the solution keeps the fix, with the buggy line 
     ### END SOLUTION
 ``build`` executes each solution and then its learner version with ``tools/execute_notebooks.py``
 (outputs are stored, so both are committed with what the checks say). ``check``
-compares sources only (cell types, code, tags), never outputs.
+compares sources only (cell types, code, tags, nbgrader metadata), never outputs.
+
+For instructors who grade with nbgrader, ``build`` also writes nbgrader's cell metadata (the
+``nbgrader`` key, :func:`nbgrader_metadata`) into every solution and learner version, so the
+solution notebooks serve as nbgrader's sources (``nbgrader generate_assignment``):
+
+* a cell with a solution region is a *solution* cell (nbgrader replaces the region with its stub);
+  in a markdown cell it is a written answer, graded by hand (:data:`POINTS_PER_WRITTEN_ANSWER`);
+* a cell that calls a check, ``check_x(...)``, is an *autograded test* cell worth
+  :data:`POINTS_PER_CHECK` point, named after the check (``grade_id = "check_x"``); under
+  ``nbgrader autograde`` the checks raise on a wrong answer (``NBGRADER_EXECUTION`` is set; see
+  :mod:`rlcourse.checks.engine`), so the points are the checks' verdicts;
+* every other cell is *locked* (read-only): nbgrader restores it before grading.
 """
 
 from __future__ import annotations
@@ -34,6 +46,8 @@ from pathlib import Path
 
 import nbformat
 
+from rlcourse.i18n import _
+
 ROOT = Path(__file__).resolve().parents[1]
 EXERCISES = ROOT / "exercises"
 SOLUTIONS = EXERCISES / "solutions"
@@ -42,6 +56,14 @@ END = "### END SOLUTION"
 HINT = "# HINT:"
 BUG = "# BUG:"
 MARKDOWN_ANSWER = "_Your answer here._"
+#: the points nbgrader gives for one check that passes
+POINTS_PER_CHECK = 1
+#: the points of a written answer (a markdown solution region, e.g. "what went wrong?"), graded by hand
+POINTS_PER_WRITTEN_ANSWER = 1
+#: a cell that calls a check: ``check_td_target(td_target)``, ``check_x(fn, reveal=False)``
+CHECK_CALL = re.compile(r"^\s*(check_\w+)\(", re.M)
+#: nbgrader's cell-metadata schema (nbgrader 0.9)
+NBGRADER_SCHEMA = 3
 
 
 def strip_solution(source: str, *, markdown: bool = False) -> str:
@@ -85,6 +107,47 @@ def _stub(region: list[str], indent: str, markdown: bool) -> list[str]:
             + [f"{indent}raise NotImplementedError({message!r})"])
 
 
+def nbgrader_metadata(cell: nbformat.NotebookNode) -> dict:
+    """nbgrader's metadata for one cell of a solution notebook: solution, autograded test, or locked.
+
+    Raises:
+        ValueError: a cell both holds a solution region and calls a check (nbgrader would lock the
+            answer or let the learner edit the test), or calls two checks (one test, one verdict).
+    """
+    checks = CHECK_CALL.findall(cell.source) if cell.cell_type == "code" else []
+    solution = any(line.strip() == BEGIN for line in cell.source.split("\n"))
+    if checks and solution:
+        raise ValueError(f"cell {cell.get('id')}: a cell with a solution region also calls {checks[0]}(); "
+                         "put the check in a cell of its own")
+    if len(checks) > 1:
+        raise ValueError(f"cell {cell.get('id')}: calls {len(checks)} checks ({', '.join(checks)}); give each "
+                         "check a cell of its own, so nbgrader scores each")
+    # a written answer (a markdown solution) is graded by hand: nbgrader wants it a grade cell
+    written = solution and cell.cell_type == "markdown"
+    metadata = {"schema_version": NBGRADER_SCHEMA, "solution": solution, "grade": bool(checks) or written,
+                "locked": not solution, "task": False}
+    if checks:
+        metadata["grade_id"], metadata["points"] = checks[0], POINTS_PER_CHECK
+    else:
+        metadata["grade_id"] = f"{'answer' if solution else 'cell'}-{cell['id']}"
+    if written:
+        metadata["points"] = POINTS_PER_WRITTEN_ANSWER
+    return metadata
+
+
+def with_nbgrader_metadata(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
+    """``nb`` with nbgrader's metadata written into every cell (in place; returned for chaining)."""
+    for index, cell in enumerate(nb.cells):
+        if "id" not in cell:
+            raise ValueError(f"solutions/{name}, cell {index}: no cell id; nbformat 4.5 notebooks have them "
+                             "(open and save it in JupyterLab)")
+        try:
+            cell.metadata["nbgrader"] = nbgrader_metadata(cell)
+        except ValueError as error:
+            raise ValueError(f"solutions/{name}, {error}") from None
+    return nb
+
+
 def learner_version(solution: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
     """The learner's notebook: solution regions stripped, outputs cleared, not yet executed."""
     nb = nbformat.v4.new_notebook(metadata={k: v for k, v in solution.metadata.items() if k != "rlcourse"})
@@ -102,13 +165,19 @@ def learner_version(solution: nbformat.NotebookNode, name: str) -> nbformat.Note
         new.metadata = {k: v for k, v in cell.metadata.items() if k in ("tags",)}
         if "id" in cell:
             new["id"] = cell["id"]
+            # the solution cell's role: a learner version handed in instead of nbgrader's release still grades
+            try:
+                new.metadata["nbgrader"] = nbgrader_metadata(cell)
+            except ValueError as error:
+                raise ValueError(f"solutions/{name}, {error}") from None
         nb.cells.append(new)
     return nb
 
 
-def comparable(nb: nbformat.NotebookNode) -> list[tuple[str, str, tuple[str, ...]]]:
-    """What ``check`` compares: each cell's type, source and tags."""
-    return [(cell.cell_type, cell.source, tuple(cell.metadata.get("tags", []))) for cell in nb.cells]
+def comparable(nb: nbformat.NotebookNode) -> list[tuple[str, str, tuple[str, ...], str]]:
+    """What ``check`` compares: each cell's type, source, tags and nbgrader metadata."""
+    return [(cell.cell_type, cell.source, tuple(cell.metadata.get("tags", [])),
+             repr(sorted(cell.metadata.get("nbgrader", {}).items()))) for cell in nb.cells]
 
 
 def solution_paths() -> list[Path]:
@@ -120,39 +189,54 @@ def stale_learner_versions() -> list[str]:
     problems = []
     for solution_path in solution_paths():
         target = EXERCISES / solution_path.name
-        expected = learner_version(nbformat.read(solution_path, as_version=4), solution_path.name)
+        solution = nbformat.read(solution_path, as_version=4)
+        marked = with_nbgrader_metadata(nbformat.from_dict(solution), solution_path.name)
+        if comparable(solution) != comparable(marked):
+            problems.append(_("exercises/solutions/{name} lacks nbgrader's cell metadata, or has stale "
+                              "metadata").format(name=solution_path.name))
+        expected = learner_version(solution, solution_path.name)
         if not target.exists():
-            problems.append(f"exercises/{target.name} is missing")
+            problems.append(_("exercises/{name} is missing").format(name=target.name))
         elif comparable(nbformat.read(target, as_version=4)) != comparable(expected):
-            problems.append(f"exercises/{target.name} is not what its solution generates")
+            problems.append(_("exercises/{name} is not what its solution generates").format(name=target.name))
     names = {p.name for p in solution_paths()}
     for learner in sorted(EXERCISES.glob("*.ipynb")):
         if learner.name not in names:
-            problems.append(f"exercises/{learner.name} has no solution notebook exercises/solutions/{learner.name}")
+            problems.append(_("exercises/{name} has no solution notebook exercises/solutions/{name}").format(
+                name=learner.name))
     return problems
 
 
 def _notebook_tool():
     path = ROOT / "tools" / "execute_notebooks.py"
     if not path.exists():
-        raise SystemExit(f"building the exercises needs the course repository's {path.name} (in tools/); "
-                         "run this command from a clone of the repository")
+        raise SystemExit(_("building the exercises needs the course repository's {tool} (in tools/); run this "
+                           "command from a clone of the repository").format(tool=path.name))
     spec = importlib.util.spec_from_file_location("execute_notebooks", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
+def write_nbgrader_metadata(solution_path: Path) -> None:
+    """Write nbgrader's cell metadata into a solution notebook (outputs kept)."""
+    solution = nbformat.read(solution_path, as_version=4)
+    nbformat.write(with_nbgrader_metadata(solution, solution_path.name), solution_path)
+
+
 def build() -> int:
-    """Execute every solution, then write each learner version from it and execute that too."""
+    """Mark and execute every solution, then write each learner version from it and execute that too."""
     tool = _notebook_tool()
     for solution_path in solution_paths():
+        write_nbgrader_metadata(solution_path)
         seconds = tool.execute(solution_path)
-        print(f"exercises/solutions/{solution_path.name}: executed in {seconds:.1f} s")
+        print(_("exercises/solutions/{name}: executed in {seconds} s").format(
+            name=solution_path.name, seconds=f"{seconds:.1f}"))
         target = EXERCISES / solution_path.name
         nbformat.write(learner_version(nbformat.read(solution_path, as_version=4), solution_path.name), target)
         seconds = tool.execute(target)
-        print(f"exercises/{target.name}: written from its solution and executed in {seconds:.1f} s")
+        print(_("exercises/{name}: written from its solution and executed in {seconds} s").format(
+            name=target.name, seconds=f"{seconds:.1f}"))
     return 0
 
 
@@ -162,9 +246,9 @@ def check() -> int:
     for problem in problems:
         print(problem)
     if problems:
-        print("Regenerate them with: rlcourse exercises build")
+        print(_("Regenerate them with: rlcourse exercises build"))
         return 1
-    print(f"{len(solution_paths())} learner versions match their solutions")
+    print(_("{count} learner versions match their solutions").format(count=len(solution_paths())))
     return 0
 
 
@@ -174,4 +258,4 @@ def main(action: str) -> int:
         return build()
     if action == "check":
         return check()
-    raise ValueError(f"unknown action {action!r}: use 'build' or 'check'")
+    raise ValueError(_("unknown action {action}: use 'build' or 'check'").format(action=repr(action)))

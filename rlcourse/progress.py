@@ -25,11 +25,16 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from rlcourse.i18n import N_, _
+
 #: Values of ``RLCOURSE_PROGRESS`` that switch every bar off.
 OFF_VALUES = frozenset({"0", "false", "no", "off"})
 
 #: Shortest time between two redraws of a bar (seconds).
 MIN_INTERVAL_S = 0.5
+
+#: The units the course's bars count, shown in the language set with ``rlcourse.set_language``.
+UNITS = (N_("step"), N_("episode"))
 
 
 def progress_enabled(progress: bool) -> bool:
@@ -54,13 +59,13 @@ def progress_bar(total: int, *, desc: str = "", unit: str = "step", enabled: boo
         return _NoBar(total)
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc=desc, unit=unit, dynamic_ncols=True, leave=True,
+    return tqdm(total=total, desc=desc, unit=_(unit), dynamic_ncols=True, leave=True,
                 mininterval=MIN_INTERVAL_S)
 
 
 def show_eval(bar: Any, mean_return: float) -> None:
     """Show the latest greedy evaluation return beside the bar (4 significant digits)."""
-    bar.set_postfix({"eval return": f"{mean_return:.4g}"})
+    bar.set_postfix({_("eval return"): f"{mean_return:.4g}"})
 
 
 class _NoBar:

@@ -421,6 +421,18 @@ def test_grading_mode_raises_on_a_wrong_answer_and_scores(monkeypatch, capsys):
         checks.check_td_target(wrong, grading="points")
 
 
+@pytest.mark.parametrize("step", ["autograde", "validate"])
+def test_under_nbgrader_a_wrong_answer_raises_without_being_asked(monkeypatch, capsys, step):
+    wrong = {m.key: m for m in checks.TD_TARGET.mutants()}["bootstraps_terminal"].fn
+    monkeypatch.delenv(engine.GRADING_ENV, raising=False)
+    monkeypatch.setenv(engine.NBGRADER_ENV, step)  # what nbgrader sets in the kernel it grades with
+    with pytest.raises(checks.CheckFailed):
+        checks.check_td_target(wrong)
+    assert checks.check_td_target(checks.TD_TARGET.load_reference()).passed
+    monkeypatch.delenv(engine.NBGRADER_ENV)
+    assert not checks.check_td_target(wrong).passed  # a learner's own run only prints its verdict
+
+
 def test_sys_exit_in_the_learner_code_is_told_as_such():
     def scale_action(raw_action, low, high):
         import sys

@@ -138,3 +138,61 @@ def test_every_check_passes_in_the_solutions(path):
     text = "".join(output.get("text", "") for cell in solution.cells if cell.cell_type == "code"
                    for output in cell.outputs)
     assert "✅" in text and "❌" not in text and "⏳" not in text
+
+
+def _cells(*sources):
+    nb = nbformat.v4.new_notebook()
+    for number, source in enumerate(sources):
+        cell = (nbformat.v4.new_markdown_cell(source[3:]) if source.startswith("md:")
+                else nbformat.v4.new_code_cell(source))
+        cell["id"] = f"c{number}"
+        nb.cells.append(cell)
+    return nb
+
+
+def test_nbgrader_metadata_marks_answers_tests_and_locked_cells():
+    nb = exercise_build.with_nbgrader_metadata(
+        _cells("import numpy as np", SOLVED, "check_td_target(td_target, reveal=False)",
+               f"md:Why?\n{BEGIN}\nBecause.\n{END}"), "00_test.ipynb")
+    roles = [{k: v for k, v in cell.metadata["nbgrader"].items() if k != "schema_version"} for cell in nb.cells]
+    assert roles == [
+        {"solution": False, "grade": False, "locked": True, "task": False, "grade_id": "cell-c0"},
+        {"solution": True, "grade": False, "locked": False, "task": False, "grade_id": "answer-c1"},
+        {"solution": False, "grade": True, "locked": True, "task": False, "grade_id": "check_td_target",
+         "points": exercise_build.POINTS_PER_CHECK},
+        {"solution": True, "grade": True, "locked": False, "task": False, "grade_id": "answer-c3",
+         "points": exercise_build.POINTS_PER_WRITTEN_ANSWER}]
+    # the learner version keeps each cell's role, though its solution regions are gone
+    learner = learner_version(nb, "00_test.ipynb")
+    assert [c.metadata["nbgrader"] for c in learner.cells] == [c.metadata["nbgrader"] for c in nb.cells]
+
+
+@pytest.mark.parametrize("sources, problem", [
+    ((f"{BEGIN}\nx = 1\n{END}\ncheck_td_target(f)",), "solution region also calls check_td_target"),
+    (("check_td_target(f)\ncheck_dqn_loss(g)",), "calls 2 checks"),
+])
+def test_a_cell_nbgrader_cannot_grade_is_named(sources, problem):
+    with pytest.raises(ValueError, match=problem):
+        exercise_build.with_nbgrader_metadata(_cells(*sources), "00_test.ipynb")
+
+
+def test_every_check_cell_of_the_solutions_is_an_autograded_test():
+    for path in SOLUTIONS:
+        cells = nbformat.read(path, as_version=4).cells
+        tests = [c for c in cells if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"]
+        calls = [c for c in cells if c.cell_type == "code" and exercise_build.CHECK_CALL.search(c.source)]
+        assert tests == calls and tests, path.name
+        ids = [c.metadata["nbgrader"]["grade_id"] for c in cells]
+        assert len(set(ids)) == len(ids), f"{path.name}: nbgrader needs unique grade ids"
+
+
+def test_check_fails_when_a_solution_lacks_nbgrader_metadata(tmp_path, monkeypatch):
+    (tmp_path / "solutions").mkdir()
+    solution = nbformat.read(SOLUTIONS[0], as_version=4)
+    nbformat.write(learner_version(solution, SOLUTIONS[0].name), tmp_path / SOLUTIONS[0].name)
+    del solution.cells[0].metadata["nbgrader"]
+    nbformat.write(solution, tmp_path / "solutions" / SOLUTIONS[0].name)
+    monkeypatch.setattr(exercise_build, "EXERCISES", tmp_path)
+    monkeypatch.setattr(exercise_build, "SOLUTIONS", tmp_path / "solutions")
+    assert exercise_build.stale_learner_versions() == [
+        f"exercises/solutions/{SOLUTIONS[0].name} lacks nbgrader's cell metadata, or has stale metadata"]

@@ -20,7 +20,9 @@ mistakes, each named by an exact mutant or by a property of the learner's output
 
 For instructors who grade: ``check_x(fn, grading="raise")``, or ``RLCOURSE_GRADING=raise`` in the
 environment of an autograder, makes a wrong answer raise :class:`CheckFailed` (an ``AssertionError``)
-after its verdict is printed; every :class:`CheckResult` also has a ``score`` (1.0 or 0.0).
+after its verdict is printed; ``nbgrader autograde`` needs neither (it sets ``NBGRADER_EXECUTION``,
+which does the same; see ``exercises/README.md``). Every :class:`CheckResult` also has a ``score``
+(1.0 or 0.0).
 """
 
 from .ch02_tabular import (EPSILON_GREEDY, Q_LEARNING_UPDATE, SARSA_UPDATE, check_epsilon_greedy,

@@ -13,6 +13,8 @@ import copy
 
 import numpy as np
 
+from rlcourse.i18n import N_, _
+
 from .engine import Exercise, Mutant, Wrong, _MutatedInput, call, checker, fmt, kind, same
 
 _EPSILON_CALLS = 2000  # calls per case; action frequencies are compared within ±0.05 (> 4.5 σ)
@@ -32,26 +34,27 @@ def _observe_epsilon_greedy(fn: Callable, case: dict) -> dict:
     state = copy.deepcopy(rng.bit_generator.state)
     counts = np.zeros(n_actions)
     given = q_values.copy()
-    for _ in range(_EPSILON_CALLS):
+    for _call in range(_EPSILON_CALLS):
         action = fn(given, epsilon, rng)
         if not same(given, q_values):
             raise _MutatedInput("q_values")
         if isinstance(action, (bool, np.bool_)) or not isinstance(action, (int, np.integer)):
-            raise Wrong(f"your function returned {kind(action)} ({fmt(action)}); an action is one int, "
-                        "e.g. `int(np.argmax(q_values))`.")
+            raise Wrong(_("your function returned {kind} ({value}); an action is one int, e.g. "
+                          "`int(np.argmax(q_values))`.").format(kind=kind(action), value=fmt(action)))
         if not 0 <= action < n_actions:
-            raise Wrong(f"your function returned the action {action}, but there are {n_actions} actions "
-                        f"(0 to {n_actions - 1}): rng.integers(n) and rng.choice(n) give 0 to n − 1, while "
-                        "rng.choice(q_values.shape) picks from the tuple (n,) and so returns n itself.")
+            raise Wrong(_("your function returned the action {action}, but there are {count} actions (0 to {last}): "
+                          "rng.integers(n) and rng.choice(n) give 0 to n − 1, while rng.choice(q_values.shape) "
+                          "picks from the tuple (n,) and so returns n itself.").format(
+                              action=action, count=n_actions, last=n_actions - 1))
         counts[action] += 1
 
     def actions(seed: int) -> list[int]:
         generator = np.random.default_rng(seed)
-        return [int(fn(q_values.copy(), epsilon, generator)) for _ in range(20)]
+        return [int(fn(q_values.copy(), epsilon, generator)) for _call in range(20)]
 
-    return {"action frequencies": counts / _EPSILON_CALLS,
-            "same actions from the same seed": actions(case["seed"] + 100) == actions(case["seed"] + 100),
-            "draws from the given rng": rng.bit_generator.state != state or epsilon == 0.0}
+    return {N_("action frequencies"): counts / _EPSILON_CALLS,
+            N_("same actions from the same seed"): actions(case["seed"] + 100) == actions(case["seed"] + 100),
+            N_("draws from the given rng"): rng.bit_generator.state != state or epsilon == 0.0}
 
 
 def _greedy_ties_random(q_values: np.ndarray, rng: np.random.Generator) -> int:
@@ -145,33 +148,33 @@ def _epsilon_mutants() -> list[Mutant]:
         return _greedy_ties_random(q_values, rng)
 
     return [
-        Mutant("value_not_index", "you chose among the best Q-values themselves, not among the actions that have "
-               "them: an action is an index, rng.choice(np.flatnonzero(q_values == q_values.max()))",
+        Mutant("value_not_index", _("you chose among the best Q-values themselves, not among the actions that have "
+               "them: an action is an index, rng.choice(np.flatnonzero(q_values == q_values.max()))"),
                value_not_index),
-        Mutant("argmin", "you pick the action with the smallest Q-value; greedy means argmax", argmin),
-        Mutant("never_explores", "your agent never explores: with probability ε it must take a uniformly "
+        Mutant("argmin", _("you pick the action with the smallest Q-value; greedy means argmax"), argmin),
+        Mutant("never_explores", _("your agent never explores: with probability ε it must take a uniformly "
                "random action, drawn from the `rng` argument (a generator made inside the function gives the "
-               "same draw on every call)", never_explores, holds=_greedy_share_is(lambda eps, n: 1.0)),
-        Mutant("never_exploits", "your agent always acts at random: with probability 1 − ε it must take "
-               "the greedy action argmax Q(s, ·)", never_exploits, holds=_greedy_share_is(lambda eps, n: 1 / n)),
-        Mutant("global_random", "your function does not draw from the `rng` it is given (it uses np.random, the "
+               "same draw on every call)"), never_explores, holds=_greedy_share_is(lambda eps, n: 1.0)),
+        Mutant("never_exploits", _("your agent always acts at random: with probability 1 − ε it must take "
+               "the greedy action argmax Q(s, ·)"), never_exploits, holds=_greedy_share_is(lambda eps, n: 1 / n)),
+        Mutant("global_random", _("your function does not draw from the `rng` it is given (it uses np.random, the "
                "random module or a generator of its own), so the same seed does not give the same run: use "
-               "rng.random() and rng.integers()", global_random, holds=_rng_unused),
-        Mutant("inverted_epsilon", "you explore with probability 1 − ε instead of ε: explore when "
-               "`rng.random() < epsilon`", inverted,
+               "rng.random() and rng.integers()"), global_random, holds=_rng_unused),
+        Mutant("inverted_epsilon", _("you explore with probability 1 − ε instead of ε: explore when "
+               "`rng.random() < epsilon`"), inverted,
                holds=_greedy_share_is(lambda eps, n: eps + (1 - eps) / n)),
-        Mutant("explores_without_greedy", "when exploring you leave out the greedy action: the random action "
-               "is uniform over ALL actions", explores_without_greedy,
+        Mutant("explores_without_greedy", _("when exploring you leave out the greedy action: the random action "
+               "is uniform over ALL actions"), explores_without_greedy,
                holds=_greedy_share_is(lambda eps, n: 1 - eps)),
-        Mutant("explores_off_by_one", "your random action never picks the last action: rng.integers(n) already "
-               "excludes n, so draw rng.integers(len(q_values))", explores_excluding_last,
+        Mutant("explores_off_by_one", _("your random action never picks the last action: rng.integers(n) already "
+               "excludes n, so draw rng.integers(len(q_values))"), explores_excluding_last,
                holds=lambda have, want, cases: all(h["action frequencies"][-1] < 0.005 < w["action frequencies"][-1]
                                                    for h, w in zip(have[:2], want[:2]))),
-        Mutant("an_action_never_explored", "one action is never taken, though exploring must pick every action "
-               "with the same chance: draw the random action with rng.integers(len(q_values)), 0 to n − 1",
+        Mutant("an_action_never_explored", _("one action is never taken, though exploring must pick every action "
+               "with the same chance: draw the random action with rng.integers(len(q_values)), 0 to n − 1"),
                explores_excluding_first, holds=_an_action_never_taken),
-        Mutant("first_of_ties", "ties always go to the same action (np.argmax takes the first), so a "
-               "zero-initialised table never tries the others: break ties at random with rng", first_of_ties,
+        Mutant("first_of_ties", _("ties always go to the same action (np.argmax takes the first), so a "
+               "zero-initialised table never tries the others: break ties at random with rng"), first_of_ties,
                holds=_ties_not_random),
     ]
 
@@ -196,7 +199,7 @@ def _q_learning_cases() -> list[dict]:
 
 def _observe_tabular(fn: Callable, case: dict) -> dict:
     td_error, inputs = call(fn, case, mutable=("q_table",))
-    return {"returned td_error": td_error, "q_table after the update": inputs["q_table"]}
+    return {N_("returned td_error"): td_error, N_("q_table after the update"): inputs["q_table"]}
 
 
 def _tabular_update(next_value: Callable, *, use_terminated: bool = True, use_alpha: bool = True,
@@ -293,45 +296,45 @@ def _update_mutants(next_value: Callable, signature: Callable, wrong_next: list[
         return signature(_tabular_update(switches.pop("next_value", next_value), **switches))
 
     return wrong_next + [
-        Mutant("tilde_mask", "~ on a Python bool is a bitwise not (~False is −1, ~True is −2), not a logical one: "
-               "write the mask as (1 − terminated), or `0.0 if terminated else ...`", mutant(mask_tilde=True)),
-        Mutant("bootstraps_terminal", "only the terminated transition goes wrong: when terminated, there is "
-               "no future, so td_target = r (no bootstrap)", mutant(use_terminated=False),
+        Mutant("tilde_mask", _("~ on a Python bool is a bitwise not (~False is −1, ~True is −2), not a logical one: "
+               "write the mask as (1 − terminated), or `0.0 if terminated else ...`"), mutant(mask_tilde=True)),
+        Mutant("bootstraps_terminal", _("only the terminated transition goes wrong: when terminated, there is "
+               "no future, so td_target = r (no bootstrap)"), mutant(use_terminated=False),
                holds=_only_terminated_wrong),
-        Mutant("other_entry_written", "your update changed another entry than q_table[obs, action]: the table "
-               "is indexed q_table[state, action], rows are states and columns actions",
+        Mutant("other_entry_written", _("your update changed another entry than q_table[obs, action]: the table "
+               "is indexed q_table[state, action], rows are states and columns actions"),
                mutant(whole_row=True), holds=_other_entries_changed),
-        Mutant("no_write", "your function never writes the new value into q_table: update it in place, "
-               "q_table[obs, action] = ...", mutant(writes=False), holds=_table_unchanged),
-        Mutant("moved_away", "your update moves Q(s, a) away from the target: Q(s, a) ← Q(s, a) + α · "
-               "(td_target − Q(s, a)), with td_target − Q(s, a) in that order", mutant(step_sign=-1.0),
+        Mutant("no_write", _("your function never writes the new value into q_table: update it in place, "
+               "q_table[obs, action] = ..."), mutant(writes=False), holds=_table_unchanged),
+        Mutant("moved_away", _("your update moves Q(s, a) away from the target: Q(s, a) ← Q(s, a) + α · "
+               "(td_target − Q(s, a)), with td_target − Q(s, a) in that order"), mutant(step_sign=-1.0),
                holds=_moved_wrong_way),
-        Mutant("no_return", "your function does not return the TD error: end with `return td_error`",
+        Mutant("no_return", _("your function does not return the TD error: end with `return td_error`"),
                mutant(returns=False), holds=lambda have, want, cases: all(h["returned td_error"] is None for h in have)),
-        Mutant("td_error_sign", "your TD error has the wrong sign: td_error = td_target − Q(s, a)",
+        Mutant("td_error_sign", _("your TD error has the wrong sign: td_error = td_target − Q(s, a)"),
                mutant(td_error_sign=-1.0), holds=_returned(lambda e, c, h, w: -e)),
-        Mutant("td_error_after_update", "you returned the TD error measured after the update; compute "
-               "td_error = td_target − Q(s, a) before changing q_table, and return that",
+        Mutant("td_error_after_update", _("you returned the TD error measured after the update; compute "
+               "td_error = td_target − Q(s, a) before changing q_table, and return that"),
                lambda **case: _after_update(next_value, signature, **case),
                holds=_returned(lambda e, c, h, w: (1 - c["alpha"]) * e)),
-        Mutant("returned_new_value", "you returned the new Q(s, a); return the TD error, td_target − Q(s, a)",
+        Mutant("returned_new_value", _("you returned the new Q(s, a); return the TD error, td_target − Q(s, a)"),
                lambda **case: _returns_new_value(next_value, signature, **case),
                holds=_returned(lambda e, c, h, w: c["q_table"][c["obs"], c["action"]] + c["alpha"] * e)),
-        Mutant("returned_target", "you returned the TD target; return the TD error, td_target − Q(s, a)",
+        Mutant("returned_target", _("you returned the TD target; return the TD error, td_target − Q(s, a)"),
                lambda **case: _returns_target(next_value, signature, **case),
                holds=_returned(lambda e, c, h, w: e + c["q_table"][c["obs"], c["action"]])),
-        Mutant("no_alpha", "you replaced Q(s, a) by the target; move it only a step α of the way: "
-               "Q(s, a) + α · td_error", mutant(use_alpha=False),
+        Mutant("no_alpha", _("you replaced Q(s, a) by the target; move it only a step α of the way: "
+               "Q(s, a) + α · td_error"), mutant(use_alpha=False),
                holds=_step_ratio(lambda c: 1 / c["alpha"])),
-        Mutant("no_gamma", "your target does not discount: multiply the next state's value by γ",
+        Mutant("no_gamma", _("your target does not discount: multiply the next state's value by γ"),
                mutant(use_gamma=False)),
-        Mutant("mask_inverted", "your terminal mask is inverted: a transition bootstraps only when terminated; "
-               "it must be the other way round, td_target = r + γ · (1 − terminated) · next value",
+        Mutant("mask_inverted", _("your terminal mask is inverted: a transition bootstraps only when terminated; "
+               "it must be the other way round, td_target = r + γ · (1 − terminated) · next value"),
                mutant(mask_inverted=True)),
-        Mutant("alpha_gamma_swapped", "you swapped α and γ: γ discounts the next state's value, α is the step "
-               "size of the update", mutant(swap_alpha_gamma=True)),
-        Mutant("gamma_on_reward", "you discounted the reward too: td_target = r + γ · next value, the reward "
-               "itself is not multiplied by γ", mutant(discount_reward=True)),
+        Mutant("alpha_gamma_swapped", _("you swapped α and γ: γ discounts the next state's value, α is the step "
+               "size of the update"), mutant(swap_alpha_gamma=True)),
+        Mutant("gamma_on_reward", _("you discounted the reward too: td_target = r + γ · next value, the reward "
+               "itself is not multiplied by γ"), mutant(discount_reward=True)),
     ]
 
 
@@ -363,14 +366,14 @@ def _q_learning_mutants() -> list[Mutant]:
         return _q_learning_signature(_tabular_update(next_value))
 
     return _update_mutants(_max_next, _q_learning_signature, [
-        Mutant("current_state_max", "your target uses max Q(s, ·) of the current state; it must use the next "
-               "state: max_a' Q(next_obs, a')", mutant(lambda q, s, a, s2, a2: q[s].max())),
-        Mutant("same_action_next", "your target uses Q(next_obs, action), the value of the same action in the "
-               "next state; Q-learning takes the max over all next actions", mutant(lambda q, s, a, s2, a2: q[s2, a])),
-        Mutant("next_row_argmax", "you used argmax (the index of the best next action) where the target needs "
-               "max (its value)", mutant(lambda q, s, a, s2, a2: float(q[s2].argmax()))),
-        Mutant("max_over_table", "you took the max over the whole table (or a column); the next state's value "
-               "is the max over its row: q_table[next_obs].max()", mutant(lambda q, s, a, s2, a2: q.max())),
+        Mutant("current_state_max", _("your target uses max Q(s, ·) of the current state; it must use the next "
+               "state: max_a' Q(next_obs, a')"), mutant(lambda q, s, a, s2, a2: q[s].max())),
+        Mutant("same_action_next", _("your target uses Q(next_obs, action), the value of the same action in the "
+               "next state; Q-learning takes the max over all next actions"), mutant(lambda q, s, a, s2, a2: q[s2, a])),
+        Mutant("next_row_argmax", _("you used argmax (the index of the best next action) where the target needs "
+               "max (its value)"), mutant(lambda q, s, a, s2, a2: float(q[s2].argmax()))),
+        Mutant("max_over_table", _("you took the max over the whole table (or a column); the next state's value "
+               "is the max over its row: q_table[next_obs].max()"), mutant(lambda q, s, a, s2, a2: q.max())),
     ])
 
 
@@ -394,22 +397,22 @@ def _sarsa_mutants() -> list[Mutant]:
         return _sarsa_signature(_tabular_update(next_value))
 
     return _update_mutants(lambda q, s, a, s2, a2: q[s2, a2], _sarsa_signature, [
-        Mutant("q_learning_max", "you used max_a' Q(next_obs, a'): that is Q-learning. SARSA uses the action "
-               "really taken next: Q(next_obs, next_action)", mutant(_max_next)),
-        Mutant("same_action_next", "your target uses Q(next_obs, action); SARSA uses the next action: "
-               "Q(next_obs, next_action)", mutant(lambda q, s, a, s2, a2: q[s2, a])),
-        Mutant("current_state_next_action", "your target uses Q(obs, next_action) of the current state; it "
-               "must use the next state: Q(next_obs, next_action)", mutant(lambda q, s, a, s2, a2: q[s, a2])),
-        Mutant("indices_swapped", "you indexed q_table[next_action, next_obs]; rows are states, columns "
-               "actions: q_table[next_obs, next_action]", mutant(lambda q, s, a, s2, a2: q[a2, s2])),
+        Mutant("q_learning_max", _("you used max_a' Q(next_obs, a'): that is Q-learning. SARSA uses the action "
+               "really taken next: Q(next_obs, next_action)"), mutant(_max_next)),
+        Mutant("same_action_next", _("your target uses Q(next_obs, action); SARSA uses the next action: "
+               "Q(next_obs, next_action)"), mutant(lambda q, s, a, s2, a2: q[s2, a])),
+        Mutant("current_state_next_action", _("your target uses Q(obs, next_action) of the current state; it "
+               "must use the next state: Q(next_obs, next_action)"), mutant(lambda q, s, a, s2, a2: q[s, a2])),
+        Mutant("indices_swapped", _("you indexed q_table[next_action, next_obs]; rows are states, columns "
+               "actions: q_table[next_obs, next_action]"), mutant(lambda q, s, a, s2, a2: q[a2, s2])),
     ])
 
 
 SARSA_UPDATE = Exercise(
     name="sarsa_update", reference="rlcourse.tabular:sarsa_update",
     cases=_sarsa_cases, observe=_observe_tabular, mutants=_sarsa_mutants, mutable=("q_table",),
-    exception_hints=((("index",), "an index is out of range: the table is q_table[state, action], rows are "
-                                  "states (obs, next_obs) and columns actions (action, next_action)"),))
+    exception_hints=((("index",), N_("an index is out of range: the table is q_table[state, action], rows are "
+                                     "states (obs, next_obs) and columns actions (action, next_action)")),))
 
 Q_LEARNING_UPDATE = Exercise(
     name="q_learning_update", reference="rlcourse.tabular:q_learning_update",

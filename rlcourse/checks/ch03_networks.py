@@ -15,6 +15,8 @@ from typing import Callable
 
 import numpy as np
 
+from rlcourse.i18n import N_, _
+
 from .engine import Exercise, Mutant, Wrong, check_unchanged, checker, flat, fmt, is_tensor, kind
 
 
@@ -47,9 +49,9 @@ def _observe_discretise(fn: Callable, case: dict) -> dict:
     index = fn(**inputs)
     check_unchanged(case, inputs)
     if isinstance(index, (bool, np.bool_)) or not isinstance(index, (int, np.integer)):
-        raise Wrong(f"your function returned {kind(index)} ({fmt(index)}); the box's index is one int, e.g. "
-                    "`int(np.ravel_multi_index(box, (bins,) * len(obs)))`.")
-    return {"box index": int(index)}
+        raise Wrong(_("your function returned {kind} ({value}); the box's index is one int, e.g. "
+                      "`int(np.ravel_multi_index(box, (bins,) * len(obs)))`.").format(kind=kind(index), value=fmt(index)))
+    return {N_("box index"): int(index)}
 
 
 def _beyond_edges(case: dict) -> bool:
@@ -89,43 +91,43 @@ def _discretise_mutants() -> list[Mutant]:
         return index(np.array([np.searchsorted(e, x) for e, x in zip(edges, obs)]), bins)
 
     return [
-        Mutant("edge_goes_below", "a value exactly on a box edge belongs to the box above it, as "
+        Mutant("edge_goes_below", _("a value exactly on a box edge belongs to the box above it, as "
                "⌊(obs − low) / (high − low) · bins⌋ says: yours puts it in the box below (np.searchsorted "
-               "needs side='right', np.digitize counts it right)", edge_goes_below),
-        Mutant("last_box_overflows", "obs at or beyond high lands in box `bins`, one past the last: clip the box "
-               "index (not only obs) to [0, bins − 1]", clip_obs_only),
-        Mutant("wrong_base", "your digits are read in another base than bins: the index is i_0 · bins^(d−1) + "
-               "... + i_(d−1), np.ravel_multi_index(box, (bins,) * len(obs))",
+               "needs side='right', np.digitize counts it right)"), edge_goes_below),
+        Mutant("last_box_overflows", _("obs at or beyond high lands in box `bins`, one past the last: clip the box "
+               "index (not only obs) to [0, bins − 1]"), clip_obs_only),
+        Mutant("wrong_base", _("your digits are read in another base than bins: the index is i_0 · bins^(d−1) + "
+               "... + i_(d−1), np.ravel_multi_index(box, (bins,) * len(obs))"),
                lambda obs, low, high, bins: int(sum(int(b) * (bins + 1) ** (len(obs) - 1 - k)
                                                     for k, b in enumerate(_boxes(obs, low, high, bins))))),
-        Mutant("floor_divided_first", "(obs − low) // (high − low) is floor-divided before the multiplication by "
+        Mutant("floor_divided_first", _("(obs − low) // (high − low) is floor-divided before the multiplication by "
                "bins, so it is 0 inside the range: multiply first, then round down, "
-               "((obs − low) / (high − low) · bins).astype(int)",
+               "((obs − low) / (high − low) · bins).astype(int)"),
                lambda obs, low, high, bins: index(np.clip(((obs - low) // (high - low) * bins).astype(int), 0, bins - 1),
                                                   bins)),
-        Mutant("width_is_high", "you divided by high, not by the width high − low of the interval",
+        Mutant("width_is_high", _("you divided by high, not by the width high − low of the interval"),
                lambda obs, low, high, bins: index(np.clip(((obs - low) / high * bins).astype(int), 0, bins - 1), bins)),
-        Mutant("no_clip", "values beyond the edges must fall into the outermost box: clip each box index to "
-               "[0, bins − 1] (np.clip)", no_clip, holds=_out_of_range),
-        Mutant("edges_wrong", "only the observations beyond the edges go wrong: they belong in the outermost "
+        Mutant("no_clip", _("values beyond the edges must fall into the outermost box: clip each box index to "
+               "[0, bins − 1] (np.clip)"), no_clip, holds=_out_of_range),
+        Mutant("edges_wrong", _("only the observations beyond the edges go wrong: they belong in the outermost "
                "box, so clip each box index with np.clip(box, 0, bins − 1) (a % bins wraps them round to the "
-               "other side)", lambda obs, low, high, bins: index(
+               "other side)"), lambda obs, low, high, bins: index(
                    np.floor((obs - low) / (high - low) * bins).astype(int) % bins, bins),
                holds=_only_beyond_edges_wrong),
-        Mutant("digits_reversed", "your box index reads the coordinates in the reverse order: the first "
+        Mutant("digits_reversed", _("your box index reads the coordinates in the reverse order: the first "
                "coordinate is the most significant, i_0 · bins^(d−1) + ... + i_(d−1), as np.ravel_multi_index "
-               "does", lambda obs, low, high, bins: index(_boxes(obs, low, high, bins)[::-1], bins)),
-        Mutant("rounded", "you rounded to the nearest integer; a box is ⌊(obs − low) / (high − low) · bins⌋, "
-               "rounded down (astype(int) or np.floor)",
+               "does"), lambda obs, low, high, bins: index(_boxes(obs, low, high, bins)[::-1], bins)),
+        Mutant("rounded", _("you rounded to the nearest integer; a box is ⌊(obs − low) / (high − low) · bins⌋, "
+               "rounded down (astype(int) or np.floor)"),
                lambda obs, low, high, bins: index(_boxes(obs, low, high, bins, rounding=np.round), bins)),
-        Mutant("bins_minus_one", "you cut each dimension into bins − 1 intervals; multiply by bins, so box "
-               "indices run 0 to bins − 1 across [low, high]",
+        Mutant("bins_minus_one", _("you cut each dimension into bins − 1 intervals; multiply by bins, so box "
+               "indices run 0 to bins − 1 across [low, high]"),
                lambda obs, low, high, bins: index(_boxes(obs, low, high, bins, width_bins=bins - 1), bins)),
-        Mutant("no_offset", "you did not subtract low: the box of obs is ⌊(obs − low) / (high − low) · bins⌋",
+        Mutant("no_offset", _("you did not subtract low: the box of obs is ⌊(obs − low) / (high − low) · bins⌋"),
                lambda obs, low, high, bins: index(np.clip((obs / (high - low) * bins).astype(int), 0, bins - 1),
                                                   bins)),
-        Mutant("sum_of_boxes", "adding the box indices gives many boxes the same index; combine them as digits "
-               "in base bins: np.ravel_multi_index(box, (bins,) * len(obs))",
+        Mutant("sum_of_boxes", _("adding the box indices gives many boxes the same index; combine them as digits "
+               "in base bins: np.ravel_multi_index(box, (bins,) * len(obs))"),
                lambda obs, low, high, bins: int(_boxes(obs, low, high, bins).sum())),
     ]
 
@@ -133,8 +135,8 @@ def _discretise_mutants() -> list[Mutant]:
 DISCRETISE = Exercise(
     name="discretise", reference=lambda: discretise, cases=_discretise_cases, observe=_observe_discretise,
     mutants=_discretise_mutants,
-    exception_hints=((("invalid entry in coordinates array",), "a box index is outside [0, bins − 1]: values "
-                                                               "beyond the edges must be clipped into the outermost box"),))
+    exception_hints=((("invalid entry in coordinates array",), N_("a box index is outside [0, bins − 1]: values "
+                                                                  "beyond the edges must be clipped into the outermost box")),))
 
 
 # --- one online Q-network update ----------------------------------------------------------------
@@ -202,7 +204,7 @@ def _observe_online(fn: Callable, case: dict) -> dict:
     check_unchanged(case, inputs, mutable=("q_network", "optimizer"))
     after = _q_of(inputs["q_network"], case["obs"], case["action"])
     target = _true_target(case)
-    return {"returned loss": loss, "parameters after the update": flat(inputs["q_network"]),
+    return {N_("returned loss"): loss, N_("parameters after the update"): flat(inputs["q_network"]),
             "_moved": (before, after, target)}
 
 
@@ -264,36 +266,36 @@ def _online_mutants() -> list[Mutant]:
         return online_q_update
 
     return [
-        Mutant("returned_tensor", "return the loss as a Python float, loss.item(), as the exercise asks",
+        Mutant("returned_tensor", _("return the loss as a Python float, loss.item(), as the exercise asks"),
                update(returns=lambda loss: loss),
                holds=lambda have, want, cases: any(is_tensor(h["returned loss"]) for h in have)),
-        Mutant("no_step", "the network's parameters did not change: after loss.backward(), call "
-               "optimizer.step() (and zero_grad() before backward, not between backward and step)",
+        Mutant("no_step", _("the network's parameters did not change: after loss.backward(), call "
+               "optimizer.step() (and zero_grad() before backward, not between backward and step)"),
                update(step=False), holds=_unchanged),
-        Mutant("bootstraps_terminal", "only the terminated transition goes wrong: when terminated, there is no "
-               "next state to bootstrap from, y = r", update(mask=False), holds=_only(lambda c: c["terminated"])),
-        Mutant("no_zero_grad", "only the case where the network already held gradients goes wrong: call "
-               "optimizer.zero_grad() before loss.backward(), or old gradients are added to the new ones",
+        Mutant("bootstraps_terminal", _("only the terminated transition goes wrong: when terminated, there is no "
+               "next state to bootstrap from, y = r"), update(mask=False), holds=_only(lambda c: c["terminated"])),
+        Mutant("no_zero_grad", _("only the case where the network already held gradients goes wrong: call "
+               "optimizer.zero_grad() before loss.backward(), or old gradients are added to the new ones"),
                update(zero_grad=False), holds=_only(lambda c: any(p.grad is not None
                                                                  for p in c["q_network"].parameters()))),
-        Mutant("gradient_through_target", "the TD target was computed with gradient, so the step also moves "
+        Mutant("gradient_through_target", _("the TD target was computed with gradient, so the step also moves "
                "max Q(s′, ·) towards Q(s, a): compute it under torch.no_grad() (or .detach() it), it is a "
-               "constant", update(no_grad=False)),
-        Mutant("target_from_obs", "your target uses max Q(s, ·) of the current state obs; it must use the next "
-               "state: max_a' Q(next_obs, a')",
+               "constant"), update(no_grad=False)),
+        Mutant("target_from_obs", _("your target uses max Q(s, ·) of the current state obs; it must use the next "
+               "state: max_a' Q(next_obs, a')"),
                update(target_from=lambda q_network, obs, next_obs: q_network(torch.as_tensor(obs)))),
-        Mutant("max_not_taken", "your prediction is max_a Q(s, a); the loss needs the Q-value of the action "
-               "taken, q_values[action]", update(pred=lambda q_values, action: q_values.max())),
-        Mutant("loss_after_step", "you returned the loss recomputed after the step; return the loss the step "
-               "was taken on, loss.item() of the loss before optimizer.step()", _loss_after_step),
-        Mutant("all_actions", "your loss pulls the Q-values of ALL actions towards the target; only the action "
-               "taken has one: q_values[action]", update(pred=lambda q_values, action: q_values)),
-        Mutant("huber", "you used the Huber loss; this exercise (like chapter 03) uses the squared error, "
-               "F.mse_loss", update(loss_fn=F.smooth_l1_loss)),
-        Mutant("no_gamma", "your target does not discount: multiply the next state's value by γ",
+        Mutant("max_not_taken", _("your prediction is max_a Q(s, a); the loss needs the Q-value of the action "
+               "taken, q_values[action]"), update(pred=lambda q_values, action: q_values.max())),
+        Mutant("loss_after_step", _("you returned the loss recomputed after the step; return the loss the step "
+               "was taken on, loss.item() of the loss before optimizer.step()"), _loss_after_step),
+        Mutant("all_actions", _("your loss pulls the Q-values of ALL actions towards the target; only the action "
+               "taken has one: q_values[action]"), update(pred=lambda q_values, action: q_values)),
+        Mutant("huber", _("you used the Huber loss; this exercise (like chapter 03) uses the squared error, "
+               "F.mse_loss"), update(loss_fn=F.smooth_l1_loss)),
+        Mutant("no_gamma", _("your target does not discount: multiply the next state's value by γ"),
                update(discount=False)),
-        Mutant("moved_away", "your update moves Q(s, a) away from the TD target: minimise the squared error "
-               "(y − Q(s, a))² with the optimizer, do not maximise it", update(sign=-1.0), holds=_moved_away),
+        Mutant("moved_away", _("your update moves Q(s, a) away from the TD target: minimise the squared error "
+               "(y − Q(s, a))² with the optimizer, do not maximise it"), update(sign=-1.0), holds=_moved_away),
     ]
 
 
@@ -301,10 +303,10 @@ ONLINE_Q_UPDATE = Exercise(
     name="online_q_update", reference=lambda: online_q_update, cases=_online_cases, observe=_observe_online,
     mutants=_online_mutants, mutable=("q_network", "optimizer"),
     exception_hints=((("mat1 and mat2", "expected scalar type", "dtype"),
-                      "the network takes a float32 tensor of the 4 numbers: torch.as_tensor(obs)"),
+                      N_("the network takes a float32 tensor of the 4 numbers: torch.as_tensor(obs)")),
                      (("0-d", "dimension specified as 0", "invalid index"),
-                      "obs is one state, shape (4,), so q_network(obs) has shape (n_actions,): pick the "
-                      "action's value with q_values[action]")))
+                      N_("obs is one state, shape (4,), so q_network(obs) has shape (n_actions,): pick the "
+                         "action's value with q_values[action]"))))
 
 check_discretise = checker(DISCRETISE, "discretise(obs, low, high, bins) -> int, the index of obs's grid box")
 check_online_q_update = checker(

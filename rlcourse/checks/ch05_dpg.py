@@ -13,6 +13,8 @@ from __future__ import annotations
 import copy
 from typing import Callable
 
+from rlcourse.i18n import N_, _
+
 from .engine import Exercise, Mutant, Wrong, check_unchanged, checker, is_tensor, kind, ratio_everywhere
 from .fixtures import critic
 
@@ -51,8 +53,8 @@ def _observe_slope(fn: Callable, case: dict) -> dict:
     inputs = copy.deepcopy(case)
     output = fn(**inputs)
     check_unchanged(case, inputs)
-    return {"output": output,
-            "leaves the critic's .grad alone": all(p.grad is None for p in inputs["critic"].parameters())}
+    return {N_("output"): output,
+            N_("leaves the critic's .grad alone"): all(p.grad is None for p in inputs["critic"].parameters())}
 
 
 def _ratio(ratio: Callable[[dict], float]) -> Callable:
@@ -83,25 +85,25 @@ def _slope_mutants() -> list[Mutant]:
         return critic_slope
 
     return [
-        Mutant("wrt_obs", "you took the slope with respect to obs; the DPG needs ∂Q/∂a, the slope along the "
-               "action: differentiate with respect to action, shape (batch, action_dim)", slope(wrt_obs=True),
+        Mutant("wrt_obs", _("you took the slope with respect to obs; the DPG needs ∂Q/∂a, the slope along the "
+               "action: differentiate with respect to action, shape (batch, action_dim)"), slope(wrt_obs=True),
                holds=_shape_is(lambda c: tuple(c["obs"].shape))),
-        Mutant("squeezed", "your slope has shape (batch,); keep the shape of action, (batch, action_dim), so "
-               "that it can weigh the actor's Jacobian row by row",
+        Mutant("squeezed", _("your slope has shape (batch,); keep the shape of action, (batch, action_dim), so "
+               "that it can weigh the actor's Jacobian row by row"),
                lambda critic, obs, action: slope()(critic, obs, action).squeeze(1),
                holds=_shape_is(lambda c: (len(c["obs"]),))),
-        Mutant("divided_by_batch", "your slopes are B times too small: q.mean() divides every row's slope by "
-               "the batch size; differentiate q.sum(), since each Q(s_i, a_i) depends on its own action only",
+        Mutant("divided_by_batch", _("your slopes are B times too small: q.mean() divides every row's slope by "
+               "the batch size; differentiate q.sum(), since each Q(s_i, a_i) depends on its own action only"),
                slope(reduce=lambda q: q.mean()), holds=_ratio(lambda c: 1 / len(c["obs"]))),
-        Mutant("critic_grad_filled", "your slope is right, but backward() also filled the critic's parameters' "
+        Mutant("critic_grad_filled", _("your slope is right, but backward() also filled the critic's parameters' "
                ".grad, which the next critic update would add to its own: use torch.autograd.grad(q.sum(), action), "
-               "which leaves .grad alone", _slope_by_backward,
+               "which leaves .grad alone"), _slope_by_backward,
                holds=lambda have, want, cases: not all(h["leaves the critic's .grad alone"] for h in have)),
-        Mutant("not_a_tensor", "return the slope as a torch tensor (batch, action_dim), not a numpy array",
+        Mutant("not_a_tensor", _("return the slope as a torch tensor (batch, action_dim), not a numpy array"),
                lambda critic, obs, action: slope()(critic, obs, action).numpy(),
                holds=lambda have, want, cases: any(not is_tensor(h["output"]) for h in have)),
-        Mutant("wrong_sign", "your slope has the wrong sign: ∂Q/∂a points uphill, towards larger Q; the minus "
-               "sign belongs to the actor's loss, not to the slope", slope(sign=-1.0), holds=_ratio(lambda c: -1.0)),
+        Mutant("wrong_sign", _("your slope has the wrong sign: ∂Q/∂a points uphill, towards larger Q; the minus "
+               "sign belongs to the actor's loss, not to the slope"), slope(sign=-1.0), holds=_ratio(lambda c: -1.0)),
     ]
 
 
@@ -109,10 +111,10 @@ CRITIC_SLOPE = Exercise(
     name="critic_slope", reference=lambda: critic_slope, cases=_slope_cases, observe=_observe_slope,
     mutants=_slope_mutants, tolerance=1e-4,
     exception_hints=((("does not require grad", "does not have a grad_fn"),
-                      "autograd can only differentiate with respect to a tensor that requires grad: make the "
-                      "action one, action = action.detach().requires_grad_(True), before the critic sees it"),
+                      N_("autograd can only differentiate with respect to a tensor that requires grad: make the "
+                         "action one, action = action.detach().requires_grad_(True), before the critic sees it")),
                      (("implicitly created only for scalar",),
-                      "autograd.grad (or backward) of a (batch,) tensor needs a scalar: differentiate q.sum()")))
+                      N_("autograd.grad (or backward) of a (batch,) tensor needs a scalar: differentiate q.sum()"))))
 
 
 def _dpg_cases() -> list[dict]:
@@ -143,13 +145,15 @@ def _observe_dpg(fn: Callable, case: dict) -> dict:
     check_unchanged(case, inputs, mutable=("actor",))
     params = list(case["actor"].parameters())
     if not isinstance(output, (list, tuple)) or len(output) != len(params) or not all(map(is_tensor, output)):
-        raise Wrong(f"your function returned {kind(output)}; return one gradient tensor per actor parameter, a "
-                    f"list of {len(params)} in the order of actor.parameters() (torch.autograd.grad returns that)")
+        raise Wrong(_("your function returned {kind}; return one gradient tensor per actor parameter, a list of "
+                      "{count} in the order of actor.parameters() (torch.autograd.grad returns that)").format(
+                          kind=kind(output), count=len(params)))
     for number, (grad, param) in enumerate(zip(output, params)):
         if tuple(grad.shape) != tuple(param.shape):
-            raise Wrong(f"gradient {number} has shape {tuple(grad.shape)}, but the parameter it belongs to has "
-                        f"shape {tuple(param.shape)}: return the gradients in the order of actor.parameters()")
-    return {"gradient": [grad.detach() for grad in output]}
+            raise Wrong(_("gradient {number} has shape {shape}, but the parameter it belongs to has shape "
+                          "{parameter_shape}: return the gradients in the order of actor.parameters()").format(
+                              number=number, shape=tuple(grad.shape), parameter_shape=tuple(param.shape)))
+    return {N_("gradient"): [grad.detach() for grad in output]}
 
 
 def _dpg_ratio(ratio: Callable[[dict], float]) -> Callable:
@@ -181,26 +185,26 @@ def _dpg_mutants() -> list[Mutant]:
         return dpg_gradient
 
     return [
-        Mutant("wrong_sign", "your gradient has the wrong sign: it is the gradient of +Q; the actor's loss is −Q "
-               "averaged, so the weights of the product are −dq_da / B", vjp(lambda d, obs: d / len(obs)),
+        Mutant("wrong_sign", _("your gradient has the wrong sign: it is the gradient of +Q; the actor's loss is −Q "
+               "averaged, so the weights of the product are −dq_da / B"), vjp(lambda d, obs: d / len(obs)),
                holds=_dpg_ratio(lambda c: -1.0)),
-        Mutant("summed_not_averaged", "your gradient is B times too large: the loss averages over the batch, so "
-               "divide the weights by B, grad_outputs = −dq_da / len(obs)", vjp(lambda d, obs: -d),
+        Mutant("summed_not_averaged", _("your gradient is B times too large: the loss averages over the batch, so "
+               "divide the weights by B, grad_outputs = −dq_da / len(obs)"), vjp(lambda d, obs: -d),
                holds=_dpg_ratio(lambda c: len(c["obs"]))),
-        Mutant("sum_and_sign", "your gradient is −B times the right one: the weights of the product are "
-               "−dq_da / B (a minus sign, and the mean over the batch)", vjp(lambda d, obs: d),
+        Mutant("sum_and_sign", _("your gradient is −B times the right one: the weights of the product are "
+               "−dq_da / B (a minus sign, and the mean over the batch)"), vjp(lambda d, obs: d),
                holds=_dpg_ratio(lambda c: -len(c["obs"]))),
-        Mutant("divided_by_numel", "you divided by the number of entries of dq_da (batch × action_dim); the loss "
-               "averages over the batch only: divide by B = len(obs)",
+        Mutant("divided_by_numel", _("you divided by the number of entries of dq_da (batch × action_dim); the loss "
+               "averages over the batch only: divide by B = len(obs)"),
                vjp(lambda d, obs: -d / d.numel())),
-        Mutant("stale_grad_added", "backward() adds into the parameters' .grad, which already held a gradient, so "
-               "your result includes it: use torch.autograd.grad, which returns the gradient and leaves .grad alone",
+        Mutant("stale_grad_added", _("backward() adds into the parameters' .grad, which already held a gradient, so "
+               "your result includes it: use torch.autograd.grad, which returns the gradient and leaves .grad alone"),
                _by_backward, holds=lambda have, want, cases: _only_stale_case_wrong(have, want, cases)),
-        Mutant("slope_ignored", "your gradient does not use the critic's slope dq_da: it is what tells each "
-               "state's action which way is uphill; pass −dq_da / B as grad_outputs",
+        Mutant("slope_ignored", _("your gradient does not use the critic's slope dq_da: it is what tells each "
+               "state's action which way is uphill; pass −dq_da / B as grad_outputs"),
                vjp(lambda d, obs: -torch.ones_like(d) / len(obs))),
-        Mutant("slope_averaged_first", "you averaged the slopes over the batch before the product; each state's "
-               "∂μ(s_i)/∂θ must be weighed by its own slope, grad_outputs = −dq_da / B",
+        Mutant("slope_averaged_first", _("you averaged the slopes over the batch before the product; each state's "
+               "∂μ(s_i)/∂θ must be weighed by its own slope, grad_outputs = −dq_da / B"),
                vjp(lambda d, obs: -d.mean() * torch.ones_like(d) / len(obs))),
     ]
 
@@ -209,12 +213,12 @@ DPG_GRADIENT = Exercise(
     name="dpg_gradient", reference=lambda: dpg_gradient, cases=_dpg_cases, observe=_observe_dpg,
     mutants=_dpg_mutants, tolerance=1e-5, mutable=("actor",),
     exception_hints=((("implicitly created only for scalar",),
-                      "actor(obs) has shape (batch, action_dim), not a scalar: give the vector of the "
-                      "vector-Jacobian product as grad_outputs=-dq_da / len(obs)"),
+                      N_("actor(obs) has shape (batch, action_dim), not a scalar: give the vector of the "
+                         "vector-Jacobian product as grad_outputs=-dq_da / len(obs)")),
                      (("mismatch in shape", "grad_outputs"),
-                      "grad_outputs must have the shape of actor(obs), (batch, action_dim), like dq_da"),
+                      N_("grad_outputs must have the shape of actor(obs), (batch, action_dim), like dq_da")),
                      (("does not require grad", "does not have a grad_fn"),
-                      "differentiate actor(obs) itself, with its graph (no torch.no_grad(), no .detach())")))
+                      N_("differentiate actor(obs) itself, with its graph (no torch.no_grad(), no .detach())"))))
 
 check_critic_slope = checker(CRITIC_SLOPE, "critic_slope(critic, obs, action) -> dq_da (batch, action_dim)")
 check_dpg_gradient = checker(

@@ -12,6 +12,8 @@ from typing import Callable
 
 import numpy as np
 
+from rlcourse.i18n import N_, _
+
 from .engine import Exercise, Mutant, checker, flat, is_tensor
 
 def _transitions(seed: int, batch_size: int = 8, obs_dim: int = 4, n_actions: int = 2):
@@ -54,12 +56,12 @@ def _observe_loss_from_batch(fn: Callable, case: dict) -> dict:
         warnings.simplefilter("ignore", UserWarning)
         inputs = copy.deepcopy(case)
         loss = fn(**inputs)
-    seen = {"loss": loss}
+    seen = {N_("loss"): loss}
     if is_tensor(loss) and loss.requires_grad:
         loss.backward()
     grads = [p.grad for p in inputs["target_q_network"].parameters()]
-    seen["the target network gets gradients"] = any(g is not None and bool(g.abs().sum() > 0) for g in grads)
-    seen["the online network gets gradients"] = any(p.grad is not None for p in inputs["q_network"].parameters())
+    seen[N_("the target network gets gradients")] = any(g is not None and bool(g.abs().sum() > 0) for g in grads)
+    seen[N_("the online network gets gradients")] = any(p.grad is not None for p in inputs["q_network"].parameters())
     return seen
 
 
@@ -100,14 +102,14 @@ def _loss_from_batch_mutants() -> list[Mutant]:
         return dqn_loss(q_network(batch.obs), batch.action, target)
 
     return [
-        Mutant("gradients_into_target", "gradients flow into the target network: compute the TD target "
-               "under torch.no_grad() (or .detach() it), it is a fixed label", with_grad),
-        Mutant("truncated_as_terminal", "you treated truncated as terminal: a time limit does not end the "
-               "future, so only batch.terminated may stop the bootstrap", truncated_terminal),
-        Mutant("online_network_target", "your target uses the online network; the next state's value comes "
-               "from target_q_network", online_target),
-        Mutant("online_without_gradient", "the online network gets no gradient: only the target's forward pass "
-               "goes under torch.no_grad(); q_network(batch.obs) must keep its graph so the loss can train it",
+        Mutant("gradients_into_target", _("gradients flow into the target network: compute the TD target "
+               "under torch.no_grad() (or .detach() it), it is a fixed label"), with_grad),
+        Mutant("truncated_as_terminal", _("you treated truncated as terminal: a time limit does not end the "
+               "future, so only batch.terminated may stop the bootstrap"), truncated_terminal),
+        Mutant("online_network_target", _("your target uses the online network; the next state's value comes "
+               "from target_q_network"), online_target),
+        Mutant("online_without_gradient", _("the online network gets no gradient: only the target's forward pass "
+               "goes under torch.no_grad(); q_network(batch.obs) must keep its graph so the loss can train it"),
                online_no_grad, holds=lambda have, want, cases: not any(h["the online network gets gradients"]
                                                                       for h in have)),
     ]
@@ -125,11 +127,11 @@ def _collect_cases() -> list[dict]:
 
 
 def _collect_reference(env, policy, buffer, seed):
-    obs, _ = env.reset(seed=seed)
+    obs, _info = env.reset(seed=seed)
     episode_return = 0.0
     while True:
         action = policy(obs)
-        next_obs, reward, terminated, truncated, _ = env.step(action)
+        next_obs, reward, terminated, truncated, _info = env.step(action)
         buffer.add(obs, action, reward, next_obs, terminated=terminated, truncated=truncated)
         episode_return += reward
         if terminated or truncated:
@@ -148,19 +150,19 @@ def _observe_collect(fn: Callable, case: dict) -> dict:
     episode_return = fn(env=env, policy=policies[case["policy"]], buffer=buffer, seed=case["seed"])
     env.close()
     n = len(buffer)
-    return {"returned episode return": episode_return, "transitions stored": n,
-            "stored terminated": buffer.terminated[:n].astype(float),
-            "stored truncated": buffer.truncated[:n].astype(float),
-            "stored obs": buffer.obs[:n], "stored next_obs": buffer.next_obs[:n]}
+    return {N_("returned episode return"): episode_return, N_("transitions stored"): n,
+            N_("stored terminated"): buffer.terminated[:n].astype(float),
+            N_("stored truncated"): buffer.truncated[:n].astype(float),
+            N_("stored obs"): buffer.obs[:n], N_("stored next_obs"): buffer.next_obs[:n]}
 
 
 def _collect_mutants() -> list[Mutant]:
     def merged(env, policy, buffer, seed):
-        obs, _ = env.reset(seed=seed)
+        obs, _info = env.reset(seed=seed)
         episode_return = 0.0
         while True:
             action = policy(obs)
-            next_obs, reward, terminated, truncated, _ = env.step(action)
+            next_obs, reward, terminated, truncated, _info = env.step(action)
             done = terminated or truncated
             buffer.add(obs, action, reward, next_obs, terminated=done, truncated=truncated)
             episode_return += reward
@@ -169,22 +171,22 @@ def _collect_mutants() -> list[Mutant]:
             obs = next_obs
 
     def stale_obs(env, policy, buffer, seed):
-        obs, _ = env.reset(seed=seed)
+        obs, _info = env.reset(seed=seed)
         episode_return = 0.0
         while True:
             action = policy(obs)
-            next_obs, reward, terminated, truncated, _ = env.step(action)
+            next_obs, reward, terminated, truncated, _info = env.step(action)
             buffer.add(obs, action, reward, next_obs, terminated=terminated, truncated=truncated)
             episode_return += reward
             if terminated or truncated:
                 return episode_return
 
     def stops_on_terminated_only(env, policy, buffer, seed):
-        obs, _ = env.reset(seed=seed)
+        obs, _info = env.reset(seed=seed)
         episode_return = 0.0
-        for _ in range(100):  # the mistake runs on past the time limit; 100 steps show it
+        for _call in range(100):  # the mistake runs on past the time limit; 100 steps show it
             action = policy(obs)
-            next_obs, reward, terminated, truncated, _ = env.step(action)
+            next_obs, reward, terminated, truncated, _info = env.step(action)
             buffer.add(obs, action, reward, next_obs, terminated=terminated, truncated=truncated)
             episode_return += reward
             if terminated:
@@ -211,35 +213,35 @@ def _collect_mutants() -> list[Mutant]:
         return lambda h: h[f"stored {name}"]
 
     return [
-        Mutant("truncated_as_terminal", "you treated truncated as terminal: a time limit cuts the episode but "
-               "the future still exists, so store terminated as it is (end the loop on either)", merged),
-        Mutant("obs_not_advanced", "obs is never moved on to next_obs, so every transition starts from the "
-               "first state", stale_obs),
-        Mutant("flags_swapped", "you stored terminated as truncated and truncated as terminated: pass each "
-               "flag to buffer.add under its own name", flags_swapped,
+        Mutant("truncated_as_terminal", _("you treated truncated as terminal: a time limit cuts the episode but "
+               "the future still exists, so store terminated as it is (end the loop on either)"), merged),
+        Mutant("obs_not_advanced", _("obs is never moved on to next_obs, so every transition starts from the "
+               "first state"), stale_obs),
+        Mutant("flags_swapped", _("you stored terminated as truncated and truncated as terminated: pass each "
+               "flag to buffer.add under its own name"), flags_swapped,
                holds=lambda have, want, cases: all(np.array_equal(h["stored terminated"], w["stored truncated"])
                                                    and np.array_equal(h["stored truncated"], w["stored terminated"])
                                                    for h, w in zip(have, want))),
-        Mutant("never_terminal", "no transition is stored as terminated, though the pole fell: store the "
-               "terminated flag env.step returned", never_terminal,
+        Mutant("never_terminal", _("no transition is stored as terminated, though the pole fell: store the "
+               "terminated flag env.step returned"), never_terminal,
                holds=lambda have, want, cases: all(not h["stored terminated"].any() for h in have)),
-        Mutant("loop_runs_on", "the loop runs on after the episode ended: stop when terminated or truncated",
+        Mutant("loop_runs_on", _("the loop runs on after the episode ended: stop when terminated or truncated"),
                stops_on_terminated_only,
                holds=lambda have, want, cases: any(h["transitions stored"] > w["transitions stored"]
                                                    for h, w in zip(have, want))),
-        Mutant("not_reset_with_seed", "the episode does not start where env.reset(seed=seed) puts it: reset "
-               "with the seed you are given", unseeded,
+        Mutant("not_reset_with_seed", _("the episode does not start where env.reset(seed=seed) puts it: reset "
+               "with the seed you are given"), unseeded,
                holds=lambda have, want, cases: any(len(h["stored obs"]) and len(w["stored obs"])
                                                    and not np.allclose(h["stored obs"][0], w["stored obs"][0])
                                                    and not np.allclose(h["stored obs"][0], w["stored next_obs"][0])
                                                    for h, w in zip(have, want))),
-        Mutant("next_obs_as_obs", "every transition is stored with the next observation as its obs: keep the "
-               "obs the action was taken in apart from env.step's next_obs", stores_next_obs_as_obs,
+        Mutant("next_obs_as_obs", _("every transition is stored with the next observation as its obs: keep the "
+               "obs the action was taken in apart from env.step's next_obs"), stores_next_obs_as_obs,
                holds=lambda have, want, cases: all(len(h["stored obs"]) and np.allclose(h["stored obs"],
                                                                                         h["stored next_obs"])
                                                    for h in have)),
-        Mutant("terminal_dropped_at_time_limit", "on the last step the pole fell AND the time limit hit: "
-               "terminated and truncated are both True then, and terminated must be stored as env.step gave it",
+        Mutant("terminal_dropped_at_time_limit", _("on the last step the pole fell AND the time limit hit: "
+               "terminated and truncated are both True then, and terminated must be stored as env.step gave it"),
                terminal_dropped, holds=lambda have, want, cases: any(
                    not np.array_equal(h["stored terminated"], w["stored terminated"]) for h, w in zip(have, want))),
     ]
@@ -297,8 +299,8 @@ def _train_steps_cases() -> list[dict]:
 def _observe_train_steps(fn: Callable, case: dict) -> dict:
     inputs = copy.deepcopy(case)  # one deepcopy: the optimizer keeps pointing at the copied network
     fn(**inputs)
-    return {"target parameters after": flat(inputs["target_q_network"]),
-            "online parameters after": flat(inputs["q_network"])}
+    return {N_("target parameters after"): flat(inputs["target_q_network"]),
+            N_("online parameters after"): flat(inputs["q_network"])}
 
 
 def _train_steps(update_target: Callable) -> Callable:
@@ -344,23 +346,23 @@ def _train_steps_mutants() -> list[Mutant]:
             hard_update(target_q_network, q_network)
 
     return [
-        Mutant("counts_from_zero", "your step count starts at 0, so the target is updated after steps 1, 3, 5 "
-               "... (every 2) instead of 2, 4, 6: enumerate(batches, start=1)", _train_steps(counts_from_zero)),
-        Mutant("updates_on_off_steps", "`if step % target_update_every:` is true when the step is NOT a "
-               "multiple: compare with == 0", _train_steps(off_steps)),
-        Mutant("copied_before_the_step", "the target is copied before the gradient step, so it holds the network "
-               "of one update before: update the target after dqn_update", before_the_step),
-        Mutant("rebinds_target", "`target_q_network = q_network` only renames a local variable: the caller's "
+        Mutant("counts_from_zero", _("your step count starts at 0, so the target is updated after steps 1, 3, 5 "
+               "... (every 2) instead of 2, 4, 6: enumerate(batches, start=1)"), _train_steps(counts_from_zero)),
+        Mutant("updates_on_off_steps", _("`if step % target_update_every:` is true when the step is NOT a "
+               "multiple: compare with == 0"), _train_steps(off_steps)),
+        Mutant("copied_before_the_step", _("the target is copied before the gradient step, so it holds the network "
+               "of one update before: update the target after dqn_update"), before_the_step),
+        Mutant("rebinds_target", _("`target_q_network = q_network` only renames a local variable: the caller's "
                "target never changes and later updates use the online network as its own target; copy the "
-               "parameters with hard_update(target_q_network, q_network)", rebinds),
-        Mutant("reversed_update", "the target network is never updated: hard_update(q_network, "
-               "target_q_network) copies the target INTO the online network (arguments are target, online)",
+               "parameters with hard_update(target_q_network, q_network)"), rebinds),
+        Mutant("reversed_update", _("the target network is never updated: hard_update(q_network, "
+               "target_q_network) copies the target INTO the online network (arguments are target, online)"),
                _train_steps(reversed_update)),
-        Mutant("never_updated", "the target network is never updated: call hard_update(target_q_network, "
+        Mutant("never_updated", _("the target network is never updated: call hard_update(target_q_network, "
                "q_network) every target_update_every steps (a new local object, as in `target_q_network = "
-               "copy.deepcopy(q_network)`, leaves the caller's network as it was)", _train_steps(lambda *args: None)),
-        Mutant("updated_every_step", "the target network is updated at every step, so it is no fixed target: "
-               "update it only every target_update_every steps", _train_steps(every_step)),
+               "copy.deepcopy(q_network)`, leaves the caller's network as it was)"), _train_steps(lambda *args: None)),
+        Mutant("updated_every_step", _("the target network is updated at every step, so it is no fixed target: "
+               "update it only every target_update_every steps"), _train_steps(every_step)),
     ]
 
 
@@ -400,8 +402,8 @@ def _observe_select_action(fn: Callable, case: dict) -> dict:
     inputs = {k: v for k, v in copy.deepcopy(case).items() if k != "seed"}
     rng = np.random.default_rng(case["seed"])
     state = copy.deepcopy(rng.bit_generator.state)
-    actions = np.stack([np.asarray(fn(rng=rng, **inputs), dtype=float) for _ in range(5)])
-    return {"actions": actions, "draws its noise from the given rng": rng.bit_generator.state != state,
+    actions = np.stack([np.asarray(fn(rng=rng, **inputs), dtype=float) for _call in range(5)])
+    return {N_("actions"): actions, N_("draws its noise from the given rng"): rng.bit_generator.state != state,
             "_bounds": (case["low"], case["high"])}
 
 
@@ -447,32 +449,32 @@ def _select_action_mutants() -> list[Mutant]:
         return np.clip(raw_action + noise_scale * rng.standard_normal(raw_action.shape), -1.0, 1.0)
 
     return [
-        Mutant("noise_not_from_rng", "the noise is not drawn from the `rng` argument (np.random or a generator "
-               "of your own), so the same seed does not give the same actions: rng.standard_normal(...)",
+        Mutant("noise_not_from_rng", _("the noise is not drawn from the `rng` argument (np.random or a generator "
+               "of your own), so the same seed does not give the same actions: rng.standard_normal(...)"),
                variant(lambda raw, low, high, scale, rng: scale_action(np.clip(
                    raw + scale * np.random.standard_normal(raw.shape), -1.0, 1.0), low, high)),
                holds=lambda have, want, cases: not all(h["draws its noise from the given rng"] for h in have)),
-        Mutant("unscaled", "the action is never scaled to the env's bounds: the actor's tanh gives [−1, 1], "
-               "the env wants [low, high]; return scale_action(raw_action, low, high)", unscaled),
-        Mutant("noise_outside_bounds", "with the noise added the action can leave the bounds: clip the noisy "
-               "raw action to [−1, 1] before scaling", unclipped),
-        Mutant("clipped_not_scaled", "clipping to [low, high] is not scaling: the actor's [−1, 1] must be mapped "
-               "onto [low, high] with scale_action(raw_action, low, high)", clipped_to_bounds),
-        Mutant("scaled_then_clipped_to_unit", "you scaled the action and then clipped it to [−1, 1], which cuts "
-               "the bounds off again: clip the noisy raw action to [−1, 1] first, then scale it",
+        Mutant("unscaled", _("the action is never scaled to the env's bounds: the actor's tanh gives [−1, 1], "
+               "the env wants [low, high]; return scale_action(raw_action, low, high)"), unscaled),
+        Mutant("noise_outside_bounds", _("with the noise added the action can leave the bounds: clip the noisy "
+               "raw action to [−1, 1] before scaling"), unclipped),
+        Mutant("clipped_not_scaled", _("clipping to [low, high] is not scaling: the actor's [−1, 1] must be mapped "
+               "onto [low, high] with scale_action(raw_action, low, high)"), clipped_to_bounds),
+        Mutant("scaled_then_clipped_to_unit", _("you scaled the action and then clipped it to [−1, 1], which cuts "
+               "the bounds off again: clip the noisy raw action to [−1, 1] first, then scale it"),
                variant(lambda raw, low, high, scale, rng: np.clip(
                    scale_action(raw, low, high) + scale * rng.standard_normal(raw.shape), -1.0, 1.0))),
-        Mutant("bounds_swapped", "you passed the bounds in the wrong order: scale_action(raw_action, low, high), "
-               "low first", variant(lambda raw, low, high, scale, rng: scale_action(noisy(raw, scale, rng), high, low))),
-        Mutant("times_high", "raw_action · high works only for bounds symmetric around 0: use "
-               "scale_action(raw_action, low, high)",
+        Mutant("bounds_swapped", _("you passed the bounds in the wrong order: scale_action(raw_action, low, high), "
+               "low first"), variant(lambda raw, low, high, scale, rng: scale_action(noisy(raw, scale, rng), high, low))),
+        Mutant("times_high", _("raw_action · high works only for bounds symmetric around 0: use "
+               "scale_action(raw_action, low, high)"),
                variant(lambda raw, low, high, scale, rng: noisy(raw, scale, rng) * high)),
-        Mutant("noise_scaled_by_width", "you stretched the noise by the full width high − low after scaling: add "
-               "the noise to the raw action in [−1, 1], clip, then scale (that stretches it by half the width)",
+        Mutant("noise_scaled_by_width", _("you stretched the noise by the full width high − low after scaling: add "
+               "the noise to the raw action in [−1, 1], clip, then scale (that stretches it by half the width)"),
                variant(lambda raw, low, high, scale, rng: np.clip(
                    scale_action(raw, low, high) + scale * (high - low) * rng.standard_normal(raw.shape), low, high))),
-        Mutant("stays_in_unit_interval", "your actions never leave [−1, 1], though the env's bounds are wider: "
-               "clip the noisy raw action to [−1, 1], then scale it with scale_action(raw_action, low, high)",
+        Mutant("stays_in_unit_interval", _("your actions never leave [−1, 1], though the env's bounds are wider: "
+               "clip the noisy raw action to [−1, 1], then scale it with scale_action(raw_action, low, high)"),
                variant(lambda raw, low, high, scale, rng: np.tanh(scale_action(noisy(raw, scale, rng), low, high))),
                holds=lambda have, want, cases: all(np.abs(h["actions"]).max() <= 1.0 for h in have)),
     ]

@@ -41,12 +41,17 @@ from typing import Any, Callable
 
 import numpy as np
 
+from rlcourse.i18n import N_, _
+
 #: seconds a check may take before it is stopped (its verdict comes within this plus ~1 s)
 DEFAULT_TIMEOUT = 10.0
 #: the seed set (``random``, ``numpy``, ``torch``) before every check
 CHECK_SEED = 0
 #: ``RLCOURSE_GRADING=raise`` makes every check raise :class:`CheckFailed` on a wrong answer
 GRADING_ENV = "RLCOURSE_GRADING"
+#: nbgrader sets this in the kernel's environment while it autogrades ("autograde") or validates
+#: ("validate") a notebook: the checks then raise on a wrong answer, so its test cells lose their points
+NBGRADER_ENV = "NBGRADER_EXECUTION"
 #: at most this much of the learner's printed output is shown with the verdict
 _PRINTED_LIMIT = 2000
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
@@ -185,8 +190,8 @@ def _child(exercise: Exercise, fn: Callable, conn) -> None:
     try:
         conn.send(_diagnose(exercise, fn, learner_done=lambda: conn.send(_LEARNER_DONE)))
     except BaseException as error:  # noqa: BLE001 - whatever happens, the parent gets a verdict
-        conn.send((False, f"the checker itself failed ({type(error).__name__}: {error}); "
-                          "please tell your instructor", "crashed", ""))
+        conn.send((False, _("the checker itself failed ({error}); please tell your instructor").format(
+            error=f"{type(error).__name__}: {error}"), "crashed", ""))
     finally:
         conn.close()
 
@@ -216,11 +221,11 @@ def _run_forked(exercise: Exercise, fn: Callable, timeout: float) -> tuple[bool,
             except EOFError:  # the child ended without sending a verdict
                 process.join(5.0)
         if process.is_alive():
-            return (False, f"your function did not finish within {timeout:g} s, so it was stopped "
-                           "(your kernel is fine). Look for a loop that never ends, e.g. a `while` "
-                           "whose condition never changes.", "timeout", "")
-        return (False, f"your code ended the checker's worker process (exit code {process.exitcode}), "
-                       "e.g. with os._exit(); remove that call.", "crashed", "")
+            return (False, _("your function did not finish within {seconds} s, so it was stopped (your kernel "
+                             "is fine). Look for a loop that never ends, e.g. a `while` whose condition never "
+                             "changes.").format(seconds=f"{timeout:g}"), "timeout", "")
+        return (False, _("your code ended the checker's worker process (exit code {code}), e.g. with "
+                         "os._exit(); remove that call.").format(code=process.exitcode), "crashed", "")
     finally:
         if process.is_alive():
             process.kill()
@@ -235,8 +240,9 @@ def _run_threaded(exercise: Exercise, fn: Callable, timeout: float) -> tuple[boo
     thread.join(timeout)
     if box:
         return box[0]
-    return (False, f"your function did not finish within {timeout:g} s (an endless loop?). It may still "
-                   "be running in the background: restart the kernel after fixing it.", "timeout", "")
+    return (False, _("your function did not finish within {seconds} s (an endless loop?). It may still be "
+                     "running in the background: restart the kernel after fixing it.").format(
+                         seconds=f"{timeout:g}"), "timeout", "")
 
 
 #: mistakes that are about running the code, not about the answer: told in full even without reveal
@@ -245,9 +251,12 @@ _PLAIN_MISTAKES = ("timeout", "crashed", "exception", "mutates_input", "exits", 
 
 def _grading_mode(grading: str | None) -> str | None:
     mode = grading if grading is not None else os.environ.get(GRADING_ENV) or None
+    if mode is None and os.environ.get(NBGRADER_ENV) in ("autograde", "validate"):
+        mode = "raise"
     if mode not in (None, "raise"):
-        raise ValueError(f"grading={mode!r} is not a grading mode: use 'raise' (a wrong answer raises "
-                         f"CheckFailed) or leave it unset ({GRADING_ENV} sets it for every check)")
+        raise ValueError(_("grading={mode} is not a grading mode: use 'raise' (a wrong answer raises "
+                           "CheckFailed) or leave it unset ({variable} sets it for every check)").format(
+                               mode=repr(mode), variable=GRADING_ENV))
     return mode
 
 
@@ -257,8 +266,9 @@ def run_check(exercise: Exercise, fn: Callable, *, timeout: float = DEFAULT_TIME
 
     With ``reveal=False`` (the "find the bug" exercises) a wrong answer is not named: the verdict
     says the bug is still there and shows the failing example, and ``mistake`` still holds the key.
-    With ``grading="raise"`` (or ``RLCOURSE_GRADING=raise`` in the environment) a wrong answer
-    raises :class:`CheckFailed` after the verdict is printed, so an autograder counts it.
+    With ``grading="raise"`` (or ``RLCOURSE_GRADING=raise`` in the environment, or under nbgrader's
+    ``autograde`` and ``validate``, which set ``NBGRADER_EXECUTION``) a wrong answer raises
+    :class:`CheckFailed` after the verdict is printed, so an autograder counts it.
     """
     mode = _grading_mode(grading)
     try:  # the reference's observations once per kernel, not in every child (forked children inherit them)
@@ -271,20 +281,20 @@ def run_check(exercise: Exercise, fn: Callable, *, timeout: float = DEFAULT_TIME
     else:
         passed, message, mistake, printed = _run_threaded(exercise, fn, timeout)
     if passed:
-        text = f"✅ {exercise.name}: correct, well done! {message}"
+        text = _("✅ {exercise}: correct, well done! {message}").format(exercise=exercise.name, message=message)
     elif mistake == "not_implemented":
-        text = f"⏳ {exercise.name}: not implemented yet. {message}"
+        text = _("⏳ {exercise}: not implemented yet. {message}").format(exercise=exercise.name, message=message)
     elif not reveal and mistake not in _PLAIN_MISTAKES:
         example = message.split("\n", 1)[1] if "\n" in message else ""
-        text = (f"🐞 {exercise.name}: the bug is still there; this input still goes wrong "
-                f"(stuck? call the check with reveal=True for a hint).\n{example}").rstrip()
+        text = _("🐞 {exercise}: the bug is still there; this input still goes wrong (stuck? call the check "
+                 "with reveal=True for a hint).\n{example}").format(exercise=exercise.name, example=example).rstrip()
     else:
-        text = f"❌ {exercise.name}: {message}"
+        text = _("❌ {exercise}: {message}").format(exercise=exercise.name, message=message)
     result = CheckResult(exercise.name, passed, text, mistake, printed)
     if not quiet:
         if printed:
-            shown = printed if len(printed) <= _PRINTED_LIMIT else printed[:_PRINTED_LIMIT] + "\n[... cut]"
-            print(f"Your code printed:\n{shown.rstrip()}\n")
+            shown = printed if len(printed) <= _PRINTED_LIMIT else printed[:_PRINTED_LIMIT] + _("\n[... cut]")
+            print(_("Your code printed:\n{printed}\n").format(printed=shown.rstrip()))
         print(text)
     if mode == "raise" and not passed:
         raise CheckFailed(result)
@@ -322,16 +332,17 @@ def kind(value) -> str:
     if isinstance(value, KindOf):
         return value.text
     if is_tensor(value):
-        return f"a tensor of shape {tuple(value.shape)} and dtype {value.dtype}"
+        return _("a tensor of shape {shape} and dtype {dtype}").format(shape=tuple(value.shape), dtype=value.dtype)
     if isinstance(value, np.ndarray):
-        return f"a numpy array of shape {value.shape} and dtype {value.dtype}"
+        return _("a numpy array of shape {shape} and dtype {dtype}").format(shape=value.shape, dtype=value.dtype)
     if isinstance(value, (bool, np.bool_)):
-        return "a bool"
+        return _("a bool")
     if isinstance(value, (int, float, np.integer, np.floating)):
-        return "a number"
+        return _("a number")
     if isinstance(value, (list, tuple)) and value and all(is_tensor(v) for v in value):
-        return f"a {type(value).__name__} of {len(value)} tensors of shapes {[tuple(v.shape) for v in value]}"
-    return f"a {type(value).__name__}"
+        return _("a {type} of {count} tensors of shapes {shapes}").format(
+            type=type(value).__name__, count=len(value), shapes=[tuple(v.shape) for v in value])
+    return _("a {type}").format(type=type(value).__name__)
 
 
 def as_array(value) -> np.ndarray:
@@ -427,7 +438,9 @@ def _network(module) -> str:
         if hasattr(layer, "in_features") and hasattr(layer, "out_features"):
             sizes = sizes or [layer.in_features]
             sizes.append(layer.out_features)
-    return f"a network {' → '.join(map(str, sizes))}" if sizes else f"a {type(module).__name__}"
+    if sizes:
+        return _("a network {sizes}").format(sizes=" → ".join(map(str, sizes)))
+    return _("a {type}").format(type=type(module).__name__)
 
 
 def short(value) -> str:
@@ -438,9 +451,9 @@ def short(value) -> str:
     if len(text) <= 100:
         return text
     if isinstance(value, list):
-        return f"a list of {len(value)} items" + (f" ({type(value[0]).__name__})" if value else "")
+        return _("a list of {count} items").format(count=len(value)) + (f" ({type(value[0]).__name__})" if value else "")
     if isinstance(value, tuple) and hasattr(value, "_fields"):
-        return f"a {type(value).__name__} of {len(value[0])}"
+        return _("a {type} of {count}").format(type=type(value).__name__, count=len(value[0]))
     return kind(value)
 
 
@@ -466,29 +479,30 @@ def _short_traceback(error: BaseException) -> str:
     lines = []
     for frame in _learner_frames(error)[-3:]:
         source = (frame.line or linecache.getline(frame.filename, frame.lineno)).strip()
-        lines.append(f"    in {frame.name}, line {frame.lineno}: {source}")
+        lines.append(_("    in {function}, line {line}: {source}").format(function=frame.name, line=frame.lineno,
+                                                                          source=source))
     lines.append(f"    {type(error).__name__}: {error}")
     return "\n".join(lines)
 
 
 #: hints for errors any exercise's code may raise, after the exercise's own; each names a cause
 _GENERAL_HINTS: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("assertionerror",), "an `assert` in your code failed on the valid input above: remove it, or let it "
-                          "accept every value the exercise allows"),
-    (("bitwise_not", "~", "invert"), "~ is a bitwise not: on a float tensor it fails and on a Python bool "
-                                     "~False is −1; write the mask as (1 − terminated)"),
-    (("boolean value of tensor",), "a Python `if` (or `and`/`or`) met a tensor of many values; work on the "
-                                   "whole batch with arithmetic instead, e.g. multiply by (1 − terminated)"),
-    (("inference tensors",), "a tensor made under torch.inference_mode() cannot be used where autograd "
-                             "needs it; use torch.no_grad() instead"),
+    (("assertionerror",), N_("an `assert` in your code failed on the valid input above: remove it, or let it "
+                             "accept every value the exercise allows")),
+    (("bitwise_not", "~", "invert"), N_("~ is a bitwise not: on a float tensor it fails and on a Python bool "
+                                        "~False is −1; write the mask as (1 − terminated)")),
+    (("boolean value of tensor",), N_("a Python `if` (or `and`/`or`) met a tensor of many values; work on the "
+                                      "whole batch with arithmetic instead, e.g. multiply by (1 − terminated)")),
+    (("inference tensors",), N_("a tensor made under torch.inference_mode() cannot be used where autograd "
+                                "needs it; use torch.no_grad() instead")),
     (("does not require grad", "does not have a grad_fn"),
-     "a value you differentiate has no graph: it was detached, made under torch.no_grad(), or turned into "
-     "a number; keep the computation in torch tensors from the parameters to the result"),
+     N_("a value you differentiate has no graph: it was detached, made under torch.no_grad(), or turned into "
+        "a number; keep the computation in torch tensors from the parameters to the result")),
     (("expected scalar type", "dtype", "must have the same dtype"),
-     "two tensors have different dtypes: print `.dtype` of each on that line"),
+     N_("two tensors have different dtypes: print `.dtype` of each on that line")),
     (("must match the size", "shape", "size of tensor", "broadcast", "dimension", "mat1 and mat2"),
-     "the shapes of two values do not fit together: print `.shape` of each on that line"),
-    (("out of bounds", "out of range"), "an index is out of range: print the index and the shape it indexes"),
+     N_("the shapes of two values do not fit together: print `.shape` of each on that line")),
+    (("out of bounds", "out of range"), N_("an index is out of range: print the index and the shape it indexes")),
 )
 
 
@@ -496,8 +510,8 @@ def _exception_hint(exercise: Exercise, error: BaseException) -> str:
     text = f"{type(error).__name__} {error}".lower()
     for words, hint in exercise.exception_hints + _GENERAL_HINTS:
         if any(word in text for word in words):
-            return hint
-    return "read the last line of the traceback: it says what went wrong and where"
+            return _(hint)
+    return _("read the last line of the traceback: it says what went wrong and where")
 
 
 def _signature(fn: Callable) -> str:
@@ -553,7 +567,7 @@ def _diagnose(exercise: Exercise, fn: Callable,
     ``learner_done`` is called once the learner's code has run on every case (or failed).
     """
     if not callable(fn):
-        return False, f"expected a function or class, got {kind(fn)}.", "kind", ""
+        return False, _("expected a function or class, got {kind}.").format(kind=kind(fn)), "kind", ""
     reference = exercise.load_reference()
     cases = exercise.cases()
     expected = _expected(exercise)
@@ -581,9 +595,9 @@ def _diagnose(exercise: Exercise, fn: Callable,
         passed, message, mistake = _diagnose_error(exercise, reference, fn, cases, *errors[0])
     if passed and text:
         # a training loop calls the function thousands of times: a print left in floods the notebook
-        return False, ("your function gives the right results on every test input, but it prints (shown "
-                       "above), and a training loop calls it thousands of times: remove the print() once you "
-                       "are done debugging."), "prints", text
+        return False, _("your function gives the right results on every test input, but it prints (shown "
+                        "above), and a training loop calls it thousands of times: remove the print() once you "
+                        "are done debugging."), "prints", text
     return passed, message, mistake, text
 
 
@@ -596,35 +610,37 @@ def _parameter_order(reference: Callable, fn: Callable) -> str | None:
     if inspect.isclass(reference):
         return None
     if list(theirs) != list(ours) and sorted(theirs) == sorted(ours):
-        return (f"your function takes its parameters in another order than the exercise gives, so a call "
-                f"with positional arguments mixes them up: keep the given signature, {_signature(reference)}; "
-                f"yours is {_signature(fn)}.")
+        return _("your function takes its parameters in another order than the exercise gives, so a call with "
+                 "positional arguments mixes them up: keep the given signature, {signature}; yours is "
+                 "{yours}.").format(signature=_signature(reference), yours=_signature(fn))
     return None
 
 
 def _diagnose_error(exercise: Exercise, reference: Callable, fn: Callable, cases: list[dict], index: int,
                     error: BaseException) -> tuple[bool, str, str | None]:
     if isinstance(error, NotImplementedError):
-        return False, ("Replace the `raise NotImplementedError(...)` line with your code, then run this "
-                       "check again."), "not_implemented"
+        return False, _("Replace the `raise NotImplementedError(...)` line with your code, then run this "
+                        "check again."), "not_implemented"
     if isinstance(error, SystemExit):
-        return False, ("your code called sys.exit() (or exit()), which would end a script; a function "
-                       "returns its result instead: remove that call."), "exits"
+        return False, _("your code called sys.exit() (or exit()), which would end a script; a function "
+                        "returns its result instead: remove that call."), "exits"
     if isinstance(error, _MutatedInput):
-        return False, (f"your function changes its input `{error}` in place. Leave the inputs as they "
-                       "are: compute new values (e.g. `x = x * 2` rather than `x *= 2`)."), "mutates_input"
+        return False, _("your function changes its input `{name}` in place. Leave the inputs as they are: "
+                        "compute new values (e.g. `x = x * 2` rather than `x *= 2`).").format(name=error), \
+            "mutates_input"
     if isinstance(error, Wrong):
         return False, str(error), "kind"
     if _is_call_error(error):
-        return False, (f"your function cannot be called the way the exercise calls it ({error}): keep the "
-                       f"given signature, {_signature(reference)}; yours is {_signature(fn)}."), "signature"
+        return False, _("your function cannot be called the way the exercise calls it ({error}): keep the given "
+                        "signature, {signature}; yours is {yours}.").format(
+                            error=error, signature=_signature(reference), yours=_signature(fn)), "signature"
     hint, key = _exception_hint(exercise, error), "exception"
     for mutant in exercise.mutants():
         if mutant.holds is None and _fails_the_same_way(exercise, mutant.fn, cases, index, error):
             hint, key = mutant.hint, mutant.key
             break
-    return False, (f"your function raised an error on the inputs\n    {describe_case(cases[index])}\n"
-                   f"{_short_traceback(error)}\n  Hint: {hint}."), key
+    return False, _("your function raised an error on the inputs\n    {inputs}\n{traceback}\n  Hint: {hint}.").format(
+        inputs=describe_case(cases[index]), traceback=_short_traceback(error), hint=_(hint)), key
 
 
 def _fails_the_same_way(exercise: Exercise, fn: Callable, cases: list[dict], index: int,
@@ -643,7 +659,7 @@ def _diagnose_outputs(exercise: Exercise, cases: list[dict], expected: list[dict
                       got: list[dict]) -> tuple[bool, str, str | None]:
     mismatch = _first_mismatch(exercise, expected, got)
     if mismatch is None:
-        return True, f"({len(cases)} test inputs)", None
+        return True, _("({count} test inputs)").format(count=len(cases)), None
     index, name, kinds = mismatch
     want, have = expected[index][name], got[index].get(name)
     for mutant in exercise.mutants():
@@ -672,9 +688,9 @@ def _relation(want, have) -> str | None:
     if not np.allclose(b, factor * a, atol=1e-5, rtol=1e-4) or abs(factor - 1.0) < 1e-4:
         return None
     if abs(factor + 1.0) < 1e-4:
-        return "your output is minus the expected one: a sign is flipped somewhere"
-    return (f"your output is {factor:.4g} × the expected one on the input below: a factor is missing or extra "
-            "(a sum for a mean, a step size or discount used twice or not at all?)")
+        return _("your output is minus the expected one: a sign is flipped somewhere")
+    return _("your output is {factor} × the expected one on the input below: a factor is missing or extra (a sum "
+             "for a mean, a step size or discount used twice or not at all?)").format(factor=f"{factor:.4g}")
 
 
 def _first_mismatch(exercise: Exercise, expected: list[dict], got: list[dict]) -> tuple[int, str, bool] | None:
@@ -717,7 +733,8 @@ def _wrong_part(want, have) -> str | None:
     if not positions or len(positions) == a.size:
         return None
     shown = ", ".join(str(p) for p in positions[:4]) + (" ..." if len(positions) > 4 else "")
-    return f"  wrong at index {shown}; the other {a.size - len(positions)} entries are right"
+    return _("  wrong at index {positions}; the other {count} entries are right").format(
+        positions=shown, count=a.size - len(positions))
 
 
 def _cut(text: str, limit: int = 200) -> str:
@@ -727,16 +744,17 @@ def _cut(text: str, limit: int = 200) -> str:
 def failure(hint: str | None, case: dict, name: str, want, have, *, kinds: bool = False) -> str:
     """A verdict's body: the hint, the smallest failing input, and what differs in the output."""
     if hint is None:
-        hint = ("the kind of output differs from what was expected" if kinds else
-                "the values differ from the expected ones on the input below")
-    lines = [f"{hint}."]
+        hint = (_("the kind of output differs from what was expected") if kinds else
+                _("the values differ from the expected ones on the input below"))
+    lines = [_("{hint}.").format(hint=_(hint))]
     example = describe_case(case)
     if example:
-        lines.append(f"  Example: {example}")
+        lines.append(_("  Example: {inputs}").format(inputs=example))
+    expected, yours = _("  expected {name}: {value}"), _("  yours:   {value}")
     if kinds:
-        lines += [f"  expected {name}: {kind(want)}", f"  yours:   {kind(have)}"]
+        lines += [expected.format(name=_(name), value=kind(want)), yours.format(value=kind(have))]
     else:
-        lines += [f"  expected {name}: {_cut(fmt(want))}", f"  yours:   {_cut(fmt(have))}"]
+        lines += [expected.format(name=_(name), value=_cut(fmt(want))), yours.format(value=_cut(fmt(have)))]
         part = _wrong_part(want, have)
         if part:
             lines.append(part)
@@ -746,8 +764,8 @@ def failure(hint: str | None, case: dict, name: str, want, have, *, kinds: bool 
 # --- helpers catalogues share -------------------------------------------------------------------
 
 def observe_output(fn: Callable, case: dict) -> dict:
-    output, _ = call(fn, case)
-    return {"output": output}
+    output, _inputs = call(fn, case)
+    return {N_("output"): output}
 
 
 def ratio_everywhere(have, want, ratio: float, tolerance: float = 1e-4) -> bool:

@@ -6,6 +6,8 @@ from typing import Callable
 
 import numpy as np
 
+from rlcourse.i18n import _
+
 from .engine import as_array, is_tensor
 
 
@@ -15,7 +17,7 @@ def usable_as_label(value) -> bool | str:
     import torch.nn.functional as F
 
     if not is_tensor(value) or not value.dtype.is_floating_point:
-        return "not a float tensor"
+        return _("not a float tensor")
     prediction = torch.zeros(value.shape, dtype=value.dtype, requires_grad=True)
     try:
         F.mse_loss(prediction, value).backward()
