@@ -129,6 +129,7 @@ def test_numbers_are_compared_by_value(tool, prose, printed):
     ("The random policy scores about 22.", "21.7\n"),
     ("It ends at −161.", "-16.1\n"),         # a typographic minus is still read
     ("The cap is 50k steps.", "50\n"),        # 50k is 50000
+    ("The year 2015 was good.", "\n"),        # a year outside a citation is a number
 ])
 def test_a_different_figure_is_not_supported(tool, prose, printed):
     assert len(numbers(tool, notebook(prose, ("x", printed, [])))[0]) == 1
@@ -146,6 +147,7 @@ def test_a_different_figure_is_not_supported(tool, prose, printed):
     "## 3. FrozenLake",                                     # heading number
     "1. recall the MDP\n2. derive the update",              # list markers
     "the cautious policy of section 4",
+    "DQN (Mnih et al., 2015) and the book (Sutton & Barto, 2018).",  # citation years
     "CartPole-v1 and FrozenLake8x8-v1 and h264",            # parts of names
     '<img src="x.png" width="400">',                        # HTML attributes
 ])

@@ -26,7 +26,7 @@ Numbers are compared by value, without sign (a code constant's minus sign is an 
   HTML tags;
 * chapter numbers: the two-digit ``00`` to ``07``, and a number right after "chapter";
   section numbers: heading numbers (``## 3. FrozenLake``), ordered-list markers, a number after
-  "section";
+  "section"; the year of a citation in parentheses, "(Mnih et al., 2015)";
 * the notebook's own allowlist, in its metadata, each phrase with its reason::
 
       "prose_numbers": {"allow": [{"text": "Example 6.6", "reason": "a section of Sutton & Barto"}]}
@@ -81,6 +81,8 @@ LIST_MARKER = re.compile(r"^(\s*)(\d+)([.)])(?=\s)", re.MULTILINE)
 STRUCTURE_REF = re.compile(r"\b((?:[Cc]hapters?|[Ss]ections?|§)\s*)(\d+(?:\.\d+)?)"
                            r"((?:\s*(?:,|and|or|to|–|-)\s*\d+(?:\.\d+)?)*)")
 CHAPTER_NUMBER = re.compile(r"(?<![\w.])0[0-7](?![\w.])")
+# the year of a citation: "(Mnih et al., 2015)", "(Sutton & Barto, 2018)", "(Watkins, 1989)"
+CITATION_YEAR = re.compile(r"(?:et al\.|[A-Z][\w-]+(?: (?:&|and) [A-Z][\w-]+)?),? ((?:19|20)\d\d)[a-z]?(?=\))")
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,7 @@ def prose_without_exempt_parts(source: str, allow: list[str] = ()) -> str:
     text = LIST_MARKER.sub(_blank_group(2), text)
     text = STRUCTURE_REF.sub(lambda m: m.group(1) + " " * (len(m.group(0)) - len(m.group(1))), text)
     text = CHAPTER_NUMBER.sub(_blank, text)
+    text = CITATION_YEAR.sub(_blank_group(1), text)
     return text
 
 
