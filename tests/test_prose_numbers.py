@@ -167,16 +167,16 @@ def test_the_allowlist_exempts_its_phrase_only_and_stays_honest(tool):
     assert [u.number for u in found] == ["6.6"] and any("no 'reason'" in p for p in problems)
 
 
-def test_the_command_names_cell_number_and_snippet_and_fails(tmp_path):
+def test_the_command_names_cell_number_and_snippet_and_fails(tool, tmp_path, capsys):
     bad, good = tmp_path / "bad.ipynb", tmp_path / "good.ipynb"
     nbformat.write(notebook("The agent reached 0.7441 on the lake.",
                             ("print(rate)", "0.7441\n", ["nbval-ignore-output"])), bad)
     nbformat.write(notebook("The agent reached 0.7441 on the lake.", ("print(rate)", "0.7441\n", [])), good)
-    tool = [sys.executable, str(ROOT / "tools" / "prose_numbers.py")]
-    result = subprocess.run(tool + [str(bad)], capture_output=True, text=True)
+    assert tool.main([str(good)]) == 0 and capsys.readouterr().out == ""
+    assert tool.main([str(tmp_path / "missing.ipynb")]) == 2
+    assert "no such notebook" in capsys.readouterr().err
+    # run as a command, the way the rule tells authors to use it
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "prose_numbers.py"), str(bad)],
+                            capture_output=True, text=True)
     assert result.returncode == 1
     assert "cell 0: '0.7441' is not supported" in result.stdout and "reached 0.7441 on the lake" in result.stdout
-    result = subprocess.run(tool + [str(good)], capture_output=True, text=True)
-    assert result.returncode == 0 and result.stdout == ""
-    result = subprocess.run(tool + [str(tmp_path / "missing.ipynb")], capture_output=True, text=True)
-    assert result.returncode == 2 and "no such notebook" in result.stderr
