@@ -54,12 +54,14 @@ LANGUAGES = {
 
 #: words the static pages add, per language
 WORDS = {
-    "en": {"interactive": "interactive when you run the notebook", "path": "The path",
+    "en": {"title": "rlcourse: deep RL from Q-tables to DDPG",
+           "interactive": "interactive when you run the notebook", "path": "The path",
            "chapter": "chapter", "leave": "what you leave with", "runs": "runs in",
            "exercise": "exercise", "timebox": "time box",
            "exercises": "Exercises", "more": "More", "glossary": "Glossary",
            "guide": "Exercises: instructors' guide", "chapters": "Chapters"},
-    "zh-CN": {"interactive": "运行笔记本时可交互", "path": "学习路线",
+    "zh-CN": {"title": "rlcourse：从 Q 表到 DDPG 的深度强化学习",
+              "interactive": "运行笔记本时可交互", "path": "学习路线",
               "chapter": "章节", "leave": "学完能做什么", "runs": "运行时间",
               "exercise": "练习", "timebox": "建议用时",
               "exercises": "练习", "more": "更多", "glossary": "术语表",
@@ -245,7 +247,9 @@ def landing_page(lang: str, pages: list[str], readme: str, guide: str, english_r
         name = page.split("/")[1]
         if page.startswith("exercises/") and "notebooks/" + name not in chapters and name != "README":
             lines.append(f"| | | | | {exercise_cell(page)} |")
-    lines += ["", f"[{words['glossary']}](notebooks/glossary.md) · [{words['guide']}](exercises/README.md)", ""]
+    more = [f"[{words[key]}]({page}.md)" for key, page in (("glossary", "notebooks/glossary"),
+                                                           ("guide", "exercises/README")) if page in pages]
+    lines += ["", " · ".join(more), ""]
     toc = [("chapters", [p for p in pages if p.startswith("notebooks/") and p != "notebooks/glossary"]),
            ("exercises", [p for p in pages if p.startswith("exercises/")]),
            ("more", [p for p in pages if p == "notebooks/glossary"])]
@@ -310,6 +314,7 @@ def stage(lang: str, src: Path, others: dict[str, list[str]]) -> list[str]:
 def sphinx_build(lang: str, src: Path, html_out: Path, doctrees: Path) -> None:
     command = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going", "-E",
                "-c", str(SITE), "-d", str(doctrees), "-D", f"language={LANGUAGES[lang]['sphinx']}",
+               "-D", f"html_title={WORDS[lang]['title']}",
                str(src), str(html_out)]
     result = subprocess.run(command, capture_output=True, text=True)
     sys.stdout.write(result.stdout)
@@ -320,7 +325,8 @@ def sphinx_build(lang: str, src: Path, html_out: Path, doctrees: Path) -> None:
 
 def build(out: Path) -> Path:
     langs = languages()
-    pages = {lang: ["index"] + [page for page, _ in language_pages(lang)] for lang in langs}
+    # every build has a landing page and Sphinx's index and search pages
+    pages = {lang: ["index", "genindex", "search"] + [page for page, _ in language_pages(lang)] for lang in langs}
     if out.exists():
         shutil.rmtree(out)
     site = out / "html"

@@ -23,7 +23,6 @@ myst_heading_anchors = 3
 exclude_patterns = ["rlcourse_site.json"]
 
 html_theme = "sphinx_book_theme"
-html_title = "rlcourse: deep RL from Q-tables to DDPG"
 html_static_path = [str(HERE / "_static")]
 html_css_files = ["rlcourse.css"]
 html_favicon = str(HERE / "_static" / "favicon.svg")

@@ -9,6 +9,11 @@ MathJax served from the site itself.
 - **Language switch** on every page: a link to the same page in the other language, or to that
   language's landing page where the page has no translation. ``site/build.py`` tells each build
   which pages the other languages have (``rlcourse_site.json`` in the staged sources).
+- **Chinese search** that works: Sphinx 9.0's Chinese search language stems Latin words with the
+  English stemmer and ships English's stemmer script, but tells the page to use one named
+  ``ChineseStemmer``, which no script defines; every page of a ``zh_CN`` build then stops with a
+  script error. :class:`ChineseSearch` names the stemmer it ships. (Chinese words themselves are
+  split for the index only where ``jieba`` is installed; without it the index holds the Latin words.)
 - **MathJax** from the ``sphinx-mathjax-offline`` wheel, copied into ``_static/mathjax``: only the
   parts a page of TeX in CommonHTML loads (the a11y speech maps and SVG output stay out, 20 MB).
 """
@@ -22,6 +27,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import urlparse
 
 from sphinx.errors import ConfigError
+from sphinx.search.zh import SearchChinese
 from sphinx.util.fileutil import copy_asset
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,6 +62,10 @@ def other_language_url(pagename: str, root: str, pages: list[str], this_root: st
     up = "../" * (pagename.count("/") + this_root.count("/"))
     target = pagename if pagename in pages else "index"
     return f"{up}{root}{target}.html"
+
+
+class ChineseSearch(SearchChinese):
+    language_name = "English"  # window.Stemmer = EnglishStemmer: the stemmer script it ships
 
 
 def site_info(app) -> dict:
@@ -106,6 +116,7 @@ def copy_mathjax(app, exception):
 def setup(app):
     repository()  # a wrong address stops the build at once, not on the first notebook page
     app.config.mathjax_path = "mathjax/tex-chtml.js"
+    app.add_search_language(ChineseSearch)
     # after the theme has made the header's button list (priority 501)
     app.connect("html-page-context", add_buttons, priority=502)
     app.connect("build-finished", copy_mathjax)
