@@ -1,7 +1,7 @@
 """Build the course's static site from the notebooks' stored outputs, without executing anything.
 
     make site                  # installs the `site` extra, then runs this
-    .venv/bin/python site/build.py [--out build/site]
+    .venv/bin/python site/build_site.py [--out build/site]
 
 The site holds every chapter notebook (``notebooks/*.ipynb``), the glossary, the exercises'
 instructors' guide and every exercise in its learner version (``exercises/*.ipynb``), and a landing

@@ -1,4 +1,4 @@
-"""Sphinx configuration of the course's site; site/build.py runs Sphinx with it (see that file)."""
+"""Sphinx configuration of the course's site; site/build_site.py runs Sphinx with it (see that file)."""
 
 import sys
 import tomllib

@@ -7,7 +7,7 @@ MathJax served from the site itself.
   from ``[project.urls] Repository`` in pyproject.toml, the one place it is written. (The theme's own
   launch buttons open Binder with ``urlpath=``; the course's Binder links use ``labpath=``.)
 - **Language switch** on every page: a link to the same page in the other language, or to that
-  language's landing page where the page has no translation. ``site/build.py`` tells each build
+  language's landing page where the page has no translation. ``site/build_site.py`` tells each build
   which pages the other languages have (``rlcourse_site.json`` in the staged sources).
 - **Chinese search** that works: Sphinx 9.0's Chinese search language stems Latin words with the
   English stemmer and ships English's stemmer script, but tells the page to use one named

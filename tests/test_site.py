@@ -269,6 +269,7 @@ def test_launch_buttons_open_each_notebook_from_the_repository_in_pyproject(site
 
 def test_the_landing_page_shows_the_path_with_readme_times(site, inspection):
     readme_rows = build_site.path_table((ROOT / "README.md").read_text(), "en")
+    assert set(readme_rows) == {f"notebooks/{path.stem}" for path in (ROOT / "notebooks").glob("*.ipynb")}
     landing = (site.html / "index.html").read_text()
     for page, row in readme_rows.items():
         assert f'href="{page}.html"' in landing, page
