@@ -187,7 +187,7 @@ def table_rows(markdown: str) -> list[list[str]]:
     return rows
 
 
-def path_table(readme: str, lang: str) -> dict[str, dict]:
+def path_table(readme: str) -> dict[str, dict]:
     """README's table of the path: for each chapter page, its title, what it leaves and its time."""
     chapters = {}
     for cells in table_rows(readme):
@@ -216,8 +216,8 @@ def exercise_boxes(guide: str) -> dict[str, list[str]]:
 def landing_page(lang: str, pages: list[str], readme: str, guide: str, english_readme: str) -> str:
     words = WORDS[lang]
     title = next(line[2:] for line in readme.splitlines() if line.startswith("# "))
-    chapters = path_table(english_readme, "en")
-    translated = path_table(readme, lang)
+    chapters = path_table(english_readme)
+    translated = path_table(readme)
     for page, row in translated.items():  # the times stay the English README's: the same notebooks
         chapters.setdefault(page, row).update({k: row[k] for k in ("title", "leave")})
     boxes = exercise_boxes(guide)
@@ -296,10 +296,11 @@ def stage(lang: str, src: Path, others: dict[str, list[str]]) -> list[str]:
     names = [page for page, _ in pages]
     readme = ROOT / spec["readme"]
     english_readme = (ROOT / LANGUAGES["en"]["readme"]).read_text()
-    guide_path = dict(pages).get("exercises/README")
+    # the time boxes come from this language's guide, or the English one where it has none
+    guide = dict(pages).get("exercises/README", ROOT / "exercises" / "README.md")
     (src / "index.md").write_text(landing_page(
         lang, names, readme.read_text() if readme.exists() else english_readme,
-        guide_path.read_text() if guide_path else "", english_readme))
+        guide.read_text() if guide.exists() else "", english_readme))
     # what the site's Sphinx extension (site/rlcourse_site.py) needs to know about this language
     (src / "rlcourse_site.json").write_text(json.dumps({
         "lang": lang, "repo_prefix": spec["prefix"],

@@ -67,8 +67,10 @@ def site(tmp_path_factory) -> Built:
                             capture_output=True, text=True, timeout=1200)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     output = result.stdout + result.stderr
-    # warnings are errors in the build (sphinx -W): a zero exit means none was left unaccounted for
+    # warnings are errors in the build (sphinx -W): a zero exit means none was left unaccounted for,
+    # and a quiet build prints nothing else (no Python warning either) but its closing line
     assert result.returncode == 0, output
+    assert result.stderr == "" and result.stdout.startswith("site: ") and result.stdout.count("\n") == 1, output
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return Built(out / "html", output, time.perf_counter() - start, cpu)
 
@@ -268,7 +270,7 @@ def test_launch_buttons_open_each_notebook_from_the_repository_in_pyproject(site
 
 
 def test_the_landing_page_shows_the_path_with_readme_times(site, inspection):
-    readme_rows = build_site.path_table((ROOT / "README.md").read_text(), "en")
+    readme_rows = build_site.path_table((ROOT / "README.md").read_text())
     assert set(readme_rows) == {f"notebooks/{path.stem}" for path in (ROOT / "notebooks").glob("*.ipynb")}
     landing = (site.html / "index.html").read_text()
     for page, row in readme_rows.items():
@@ -346,3 +348,14 @@ def test_a_widget_without_saved_state_or_a_stored_error_stops_the_build_with_wha
         nbformat.v4.new_output("error", ename="ZeroDivisionError", evalue="division by zero", traceback=[])])])
     with pytest.raises(build_site.SiteError, match="cell 0 stores an error .ZeroDivisionError"):
         build_site.make_static(failing, "scratch.ipynb", "en")
+
+
+def test_a_chapter_missing_from_readmes_table_stops_the_build_with_what_to_add():
+    readme = (ROOT / "README.md").read_text()
+    with pytest.raises(build_site.SiteError, match=r"notebooks/09_new: no row in README.md's table of the path"):
+        build_site.landing_page("en", ["notebooks/00_start_here", "notebooks/09_new"], readme, "", readme)
+    guide = (ROOT / "exercises" / "README.md").read_text()
+    page = build_site.landing_page("en", ["notebooks/02_q_tables", "exercises/02_q_tables"], readme, guide, readme)
+    row = next(line for line in page.splitlines() if "[02_q_tables](exercises/02_q_tables.ipynb)" in line)
+    boxes = build_site.exercise_boxes(guide)["02_q_tables"]  # the guide's three 10-minute boxes
+    assert f"(time box {sum(int(box.split()[0]) for box in boxes)} min)" in row, row
