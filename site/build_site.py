@@ -120,14 +120,17 @@ def widget_outputs(state: dict, ref: str, lang: str) -> list[dict]:
     if name.endswith("StyleModel") or name == "LayoutModel":
         return []
     # a control (slider, dropdown, checkbox, ...): its value when saved, and its range
-    value = values.get("value", "")
+    def shown(number):  # a float slider's bounds may be ±π: four significant digits say enough
+        return f"{number:.4g}" if isinstance(number, float) else number
+
+    value = shown(values.get("value", ""))
     if "options" in values or "_options_labels" in values:
         labels = values.get("_options_labels", values.get("options", []))
         index = values.get("index")
         value = labels[index] if isinstance(index, int) and 0 <= index < len(labels) else value
         span = ", ".join(map(str, labels))
     elif "min" in values and "max" in values:
-        span = f"{values['min']} … {values['max']}"
+        span = f"{shown(values['min'])} … {shown(values['max'])}"
     else:
         span = ""
     label = values.get("description") or name.removesuffix("Model")

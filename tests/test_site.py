@@ -322,8 +322,10 @@ def test_a_widget_becomes_its_saved_figure_and_its_controls_values():
 
     figure = {"output_type": "display_data", "metadata": {}, "data": {"image/png": "iVBOR", "text/plain": "<Figure>"}}
     state = {
-        "box": model("VBoxModel", children=["IPY_MODEL_slider", "IPY_MODEL_out", "IPY_MODEL_bar"]),
+        "box": model("VBoxModel", children=["IPY_MODEL_slider", "IPY_MODEL_angle", "IPY_MODEL_out", "IPY_MODEL_bar"]),
         "slider": model("IntSliderModel", description="episode", value=250, min=250, max=5000),
+        "angle": model("FloatSliderModel", description="angle θ", value=0.5, min=-3.141592653589793,
+                       max=3.141592653589793),
         "out": model("OutputModel", outputs=[figure]),
         "bar": model("HBoxModel", children=["IPY_MODEL_left", "IPY_MODEL_progress", "IPY_MODEL_right"]),
         "left": model("HTMLModel", value="DQN\u2007CartPole-v1:\u2007100%"),
@@ -333,8 +335,8 @@ def test_a_widget_becomes_its_saved_figure_and_its_controls_values():
     nb = build_site.make_static(_widget_notebook(state, "box"), "scratch.ipynb", "en")
     outputs = nb.cells[0].outputs
     assert [output.data["text/plain"] for output in outputs] == [
-        "episode = 250 (250 … 5000)", "<Figure>", "DQN CartPole-v1: 100% 50/50 [00:01<00:00]"]
-    assert '<progress max="50.0" value="50.0">' in outputs[2].data["text/html"]
+        "episode = 250 (250 … 5000)", "angle θ = 0.5 (-3.142 … 3.142)", "<Figure>", "DQN CartPole-v1: 100% 50/50 [00:01<00:00]"]
+    assert '<progress max="50.0" value="50.0">' in outputs[3].data["text/html"]
     assert "widgets" not in nb.metadata
 
 
