@@ -86,9 +86,19 @@ NOTEBOOK_DIRS := $(wildcard notebooks exercises)
 # when this make started, before the set-up: tools/run_suite.py reports what the set-up cost
 MAKE_STARTED := $(shell date +%s)
 
+# The static site of the course from the notebooks' stored outputs (site/build_site.py): build/site/html/.
+# The test targets install its extra too: tests/test_site.py builds the site and opens every page.
+.PHONY: site
+SITE_STAMP := $(VENV)/.installed-site
+$(SITE_STAMP): $(STAMP)
+	@$(call PIP_INSTALL,$(BIN)) -c constraints.txt -e '.[dev,site]'
+	@touch $(SITE_STAMP)
+site: $(SITE_STAMP)
+	@$(BIN)/python site/build_site.py
+
 # Two passes (tools/run_suite.py): everything on this CPU's kernels, then the notebooks and the
 # learning tests again on generic CPU kernels, which round floats the way another CPU model does
-test: setup $(CLUSTER_STAMP) $(GRADING_STAMP) browser
+test: setup $(CLUSTER_STAMP) $(GRADING_STAMP) $(SITE_STAMP) browser
 	$(BIN)/python tools/run_suite.py --jobs $(JOBS) --since $(MAKE_STARTED)
 
 test-unit: setup $(CLUSTER_STAMP) $(GRADING_STAMP)

@@ -21,8 +21,9 @@ def _normalise(name: str) -> str:
 
 #: optional extras that environment.yml leaves out: Ray (`cluster`) is for sweeps on a cluster,
 #: and a learner's environment should not download it unless asked; mutmut (`mutation`) is a
-#: maintainer's tool that `make mutation` installs itself; nbgrader (`grading`) is for instructors who grade
-CONDA_LEAVES_OUT = {"cluster", "mutation", "grading"}
+#: maintainer's tool that `make mutation` installs itself; nbgrader (`grading`) is for instructors who grade;
+#: Sphinx (`site`) is what `make site` builds the course's website with
+CONDA_LEAVES_OUT = {"cluster", "mutation", "grading", "site"}
 
 
 def metadata_pins(leave_out: set[str] = frozenset()) -> dict[str, str]:
