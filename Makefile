@@ -123,7 +123,7 @@ exercises: setup
 lock:
 	rm -rf /tmp/rlcourse-lock && $(PYTHON) -m venv /tmp/rlcourse-lock
 	$(call INSTALL_TORCH,/tmp/rlcourse-lock/bin)
-	$(call PIP_INSTALL,/tmp/rlcourse-lock/bin) -e '.[dev,cluster,grading]'
+	$(call PIP_INSTALL,/tmp/rlcourse-lock/bin) -e '.[dev,cluster,grading,site]'
 	/tmp/rlcourse-lock/bin/pip freeze --exclude-editable | sed 's/+cpu$$//' > constraints.txt.new
 	mv constraints.txt.new constraints.txt
 
