@@ -7,7 +7,8 @@ pip has no "lowest versions" resolution, so the oldest stack the package claims 
 written down here instead: constraints.txt with each run-time dependency of the package replaced by
 the lower bound of its range (``numpy>=2.0,<3`` becomes ``numpy==2.0``). Everything else keeps its
 pin from constraints.txt: the developer tools, and the packages that the run-time ones pull in.
-torch keeps its pin too (:data:`KEEP_PINNED`). ``make test`` builds ``.venv-oldest`` from this file
+torch keeps its pin too (:data:`KEEP_PINNED`); what only the old versions pull in is pinned at the
+end (:data:`OLDEST_ONLY`). ``make test`` builds ``.venv-oldest`` from this file
 and runs its second pass there (tools/run_suite.py).
 """
 
@@ -28,6 +29,10 @@ OUTPUT = ROOT / "constraints-oldest.txt"
 #: the one CPU build on hand is 2.13.0 (PyPI's other versions are CUDA builds of several GB), so
 #: torch's lower bound is read from the API the course uses rather than tested.
 KEEP_PINNED = {"torch"}
+
+#: packages that only the oldest versions pull in, so constraints.txt (a freeze of the newest) has no
+#: pin for them: IPython 7's. Pinned at the versions .venv-oldest was first built and tested with.
+OLDEST_ONLY = {"backcall": "0.2.0", "decorator": "5.3.1", "pickleshare": "0.7.5"}
 
 
 def lower_bound(requirement: Requirement) -> str:
@@ -61,6 +66,7 @@ def oldest_constraints(pyproject: Path = ROOT / "pyproject.toml",
             line = f"{name}=={oldest[key]}"
             seen.add(key)
         lines.append(line)
+    lines += [f"{name}=={version}" for name, version in sorted(OLDEST_ONLY.items())]
     missing = sorted(set(oldest) - seen)
     if missing:
         raise SystemExit(f"constraints.txt lacks {', '.join(missing)}: run make lock first")
