@@ -119,6 +119,7 @@ lock:
 	$(call PIP_INSTALL,/tmp/rlcourse-lock/bin) -e '.[dev,cluster]'
 	/tmp/rlcourse-lock/bin/pip freeze --exclude-editable | sed 's/+cpu$$//' > constraints.txt.new
 	mv constraints.txt.new constraints.txt
+	/tmp/rlcourse-lock/bin/python tools/oldest_constraints.py
 
 # Our DQN and DDPG beside Stable-Baselines3 with RL Zoo's tuned hyperparameters, same seeds, one run.
 bench: setup
