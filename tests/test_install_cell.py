@@ -146,3 +146,21 @@ def test_the_readme_badges_open_the_first_notebook_from_the_repository(tool):
     assert tool.badge_line(url) in top, f"the README's badges line near the top must be:\n{tool.badge_line(url)}"
     with pytest.raises(SystemExit, match="need a https://github.com/OWNER/NAME address"):
         tool.colab_url("https://gitlab.com/o/n")
+
+
+def test_in_a_notebook_graded_with_nbgrader_the_cell_gets_the_build_metadata(tool, tmp_path):
+    from rlcourse import exercise_build
+
+    if not hasattr(exercise_build, "nbgrader_metadata"):
+        pytest.skip("rlcourse exercises build writes no nbgrader metadata in this version")
+    graded = nbformat.v4.new_code_cell("x = 1")
+    graded.metadata["nbgrader"] = exercise_build.nbgrader_metadata(graded)
+    path = tmp_path / "02_exercise.ipynb"
+    nbformat.write(_notebook(graded), path)
+    assert tool.main([str(path)]) == 0
+    cell = nbformat.read(path, as_version=4).cells[0]
+    assert cell.metadata["nbgrader"] == exercise_build.nbgrader_metadata(cell)
+    assert tool.main(["--check", str(path)]) == 0
+    cell.metadata.pop("nbgrader")
+    assert tool.problem(_notebook(cell, graded), tool.repository_url()) == \
+        "has an install cell without the nbgrader metadata of its other cells"

@@ -116,6 +116,19 @@ def new_cell(url: str) -> nbformat.NotebookNode:
     return cell
 
 
+def nbgrader_metadata(nb: nbformat.NotebookNode, cell: nbformat.NotebookNode) -> dict | None:
+    """The ``nbgrader`` metadata the install cell needs in ``nb``, or None where it needs none.
+
+    ``rlcourse exercises build`` gives every cell of an exercise nbgrader's metadata, and its check
+    compares it: in a notebook whose cells carry it, the install cell gets the build's own.
+    """
+    if not any("nbgrader" in other.metadata for other in nb.cells if other is not cell):
+        return None
+    from rlcourse.exercise_build import nbgrader_metadata as build_metadata
+
+    return build_metadata(cell)
+
+
 def with_install_cell(nb: nbformat.NotebookNode, url: str) -> nbformat.NotebookNode:
     """``nb`` with the install cell, up to date and without outputs, before its first other code cell."""
     others = [cell for cell in nb.cells if cell.get("id") != CELL_ID]
@@ -124,6 +137,9 @@ def with_install_cell(nb: nbformat.NotebookNode, url: str) -> nbformat.NotebookN
     cell = existing if existing is not None and existing.cell_type == "code" else new_cell(url)
     if cell.source != cell_source(url) or cell.outputs:
         cell.source, cell.outputs, cell.execution_count = cell_source(url), [], None
+    grading = nbgrader_metadata(nb, cell)
+    if grading is not None:
+        cell.metadata["nbgrader"] = grading
     nb.cells = others[:first_code] + [cell] + others[first_code:]
     return nb
 
@@ -139,6 +155,9 @@ def problem(nb: nbformat.NotebookNode, url: str) -> str | None:
         return f"has an install cell that does not install from {url}"
     if code[0].outputs:
         return "has an install cell with stored outputs"
+    grading = nbgrader_metadata(nb, code[0])
+    if grading is not None and code[0].metadata.get("nbgrader") != grading:
+        return "has an install cell without the nbgrader metadata of its other cells"
     return None
 
 
