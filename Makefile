@@ -11,6 +11,11 @@ CLUSTER_STAMP := $(VENV)/.installed-cluster
 # with nbgrader's server and JupyterLab extensions switched off, so the lab the browser tests drive is
 # the learners' lab; `make lab` does not install it
 GRADING_STAMP := $(VENV)/.installed-grading
+# make test's second pass runs in a second environment with the oldest versions pyproject.toml's
+# ranges admit (constraints-oldest.txt, written by tools/oldest_constraints.py): the developer tools
+# and torch at their pins, every other run-time dependency at its lower bound
+OLDEST_VENV := .venv-oldest
+OLDEST_STAMP := $(OLDEST_VENV)/.installed
 # pygame's SDL wants a display it does not need for rgb_array frames
 export SDL_VIDEODRIVER := dummy
 # pytest's -n: two workers on a two-core laptop; nbval keeps each notebook on one worker
@@ -60,6 +65,14 @@ $(GRADING_STAMP): $(STAMP)
 	$(BIN)/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader >/dev/null 2>&1
 	@touch $(GRADING_STAMP)
 
+$(OLDEST_STAMP): $(STAMP) constraints-oldest.txt
+	@$(BIN)/python tools/oldest_constraints.py --check
+	@start=$$(date +%s); rm -rf $(OLDEST_VENV) && \
+	$(PYTHON) -m venv $(OLDEST_VENV) && $(call INSTALL_TORCH,$(OLDEST_VENV)/bin) && \
+	$(call PIP_INSTALL,$(OLDEST_VENV)/bin) -c constraints-oldest.txt -e '.[dev]' && \
+	echo $$(( $$(date +%s) - start )) > $(VENV)/.setup-oldest-seconds
+	@touch $(OLDEST_STAMP)
+
 # Jupyter refuses to start as root unless told to: containers and cloud machines often run as root
 LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: setup
@@ -97,9 +110,11 @@ site: $(SITE_STAMP)
 	@$(BIN)/python site/build_site.py
 
 # Two passes (tools/run_suite.py): everything on this CPU's kernels, then the notebooks and the
-# learning tests again on generic CPU kernels, which round floats the way another CPU model does
-test: setup $(CLUSTER_STAMP) $(GRADING_STAMP) $(SITE_STAMP) browser
-	$(BIN)/python tools/run_suite.py --jobs $(JOBS) --since $(MAKE_STARTED)
+# learning tests again on generic CPU kernels, which round floats the way another CPU model does,
+# in the environment of the oldest versions the package admits
+test: setup $(CLUSTER_STAMP) $(GRADING_STAMP) $(SITE_STAMP) $(OLDEST_STAMP) browser
+	$(BIN)/python tools/run_suite.py --jobs $(JOBS) --since $(MAKE_STARTED) \
+	    --second-python $(OLDEST_VENV)/bin/python
 
 test-unit: setup $(CLUSTER_STAMP) $(GRADING_STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests -m "not learning"
@@ -126,6 +141,7 @@ lock:
 	$(call PIP_INSTALL,/tmp/rlcourse-lock/bin) -e '.[dev,cluster,grading,site]'
 	/tmp/rlcourse-lock/bin/pip freeze --exclude-editable | sed 's/+cpu$$//' > constraints.txt.new
 	mv constraints.txt.new constraints.txt
+	/tmp/rlcourse-lock/bin/python tools/oldest_constraints.py
 
 # Our DQN and DDPG beside Stable-Baselines3 with RL Zoo's tuned hyperparameters, same seeds, one run.
 bench: setup
@@ -143,4 +159,4 @@ mutation: setup
 	$(BIN)/python tools/mutation.py $(MODULES)
 
 clean:
-	rm -rf $(VENV) .pytest_cache test-artifacts build/mutation
+	rm -rf $(VENV) $(OLDEST_VENV) .pytest_cache test-artifacts build/mutation

@@ -7,6 +7,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+from packaging.requirements import Requirement
+
 ROOT = Path(__file__).resolve().parents[1]
 
 #: conda-forge name -> PyPI name, where they differ
@@ -26,16 +28,29 @@ def _normalise(name: str) -> str:
 CONDA_LEAVES_OUT = {"cluster", "mutation", "grading", "site"}
 
 
-def metadata_pins(leave_out: set[str] = frozenset()) -> dict[str, str]:
+def metadata_requirements(leave_out: set[str] = frozenset()) -> dict[str, Requirement]:
+    """The package's run-time dependencies and its extras (but those in ``leave_out``), by name."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     extras = project["optional-dependencies"]
-    requirements = project["dependencies"] + [requirement for name, extra in extras.items()
-                                              if name not in leave_out for requirement in extra]
+    lines = project["dependencies"] + [line for name, extra in extras.items()
+                                       if name not in leave_out for line in extra]
+    return {_normalise(requirement.name): requirement for requirement in map(Requirement, lines)}
+
+
+def runtime_ranges() -> dict[str, Requirement]:
+    return metadata_requirements(leave_out=set(tomllib.loads(
+        (ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]))
+
+
+def extra_pins() -> dict[str, str]:
+    """The extras' exact pins: the developer tools stay pinned in pyproject.toml too."""
     pins = {}
-    for requirement in requirements:
-        name, _, version = requirement.partition("==")
-        assert version, f"pyproject.toml: {requirement!r} is not pinned with =="
-        pins[_normalise(name)] = version.strip()
+    for name, requirement in metadata_requirements().items():
+        if name in runtime_ranges():
+            continue
+        (spec,) = requirement.specifier
+        assert spec.operator == "==", f"pyproject.toml: extra {requirement} is not pinned with =="
+        pins[name] = spec.version
     return pins
 
 
@@ -59,8 +74,11 @@ def constraint_pins() -> dict[str, str]:
     return pins
 
 
-def test_environment_yml_matches_package_metadata():
-    assert conda_pins() == metadata_pins(leave_out=CONDA_LEAVES_OUT)
+def test_environment_yml_pins_the_stack_of_constraints_txt():
+    # conda users get the tested versions, as make setup does: the pins, never the ranges
+    constraints = constraint_pins()
+    expected = {name: constraints[name] for name in metadata_requirements(leave_out=CONDA_LEAVES_OUT)}
+    assert conda_pins() == expected
 
 
 def test_conda_env_has_classic_control_without_pip_extra():
@@ -69,20 +87,48 @@ def test_conda_env_has_classic_control_without_pip_extra():
     assert any("gymnasium-classic_control" in line for line in entries)
     # gymnasium[classic-control] from pip would bring pygame-ce over conda's pygame
     assert not any("[classic" in line for line in entries)
-    assert not any("classic" in name for name in metadata_pins())
+    assert not any("classic" in name or requirement.extras
+                   for name, requirement in metadata_requirements().items())
 
 
-def test_every_direct_dependency_is_in_the_constraints_at_the_same_version():
+def test_every_runtime_dependency_is_a_bounded_range_that_admits_its_pin():
+    """Ranges let a hosted service keep its own recent torch or IPython; the pins stay in constraints.txt."""
     constraints = constraint_pins()
-    for name, version in metadata_pins().items():
+    for name, requirement in runtime_ranges().items():
+        operators = sorted(spec.operator for spec in requirement.specifier)
+        assert operators == ["<", ">="], f"pyproject.toml: {requirement} is not a range '>=LOW,<HIGH'"
+        assert requirement.specifier.contains(constraints.get(name, "missing")), \
+            f"{name}: constraints.txt pins {constraints.get(name)}, outside pyproject's {requirement.specifier}"
+
+
+def test_every_extra_is_pinned_in_the_constraints_at_the_same_version():
+    constraints = constraint_pins()
+    for name, version in extra_pins().items():
         assert constraints.get(name) == version, f"{name}: pyproject {version}, constraints {constraints.get(name)}"
 
 
-def test_torch_is_pinned_to_the_cpu_wheel_version_everywhere():
-    # an unpinned torch (or a range admitting a newer release) makes pip fetch a multi-GB CUDA build
-    assert metadata_pins()["torch"] == "2.13.0"
+def test_torch_is_pinned_to_the_cpu_wheel_version_and_its_range_admits_it():
+    # an unpinned torch would make pip fetch PyPI's newest, a multi-GB CUDA build: the pin lives in
+    # constraints.txt (make setup installs its CPU build first) and environment.yml
     assert constraint_pins()["torch"] == "2.13.0"
     assert conda_pins()["torch"] == "2.13.0"
+    assert runtime_ranges()["torch"].specifier.contains("2.13.0")
+
+
+def test_every_pip_install_of_the_makefile_is_constrained():
+    """``make setup`` and its siblings install the pinned stack, never whatever the ranges admit today."""
+    makefile = (ROOT / "Makefile").read_text().replace("\\\n", " ")
+    # each install command: a call of PIP_INSTALL (up to the next ; && ||) or a plain `pip install`
+    installs = [command for line in makefile.splitlines() if not line.startswith("PIP_INSTALL =")
+                for command in re.findall(r"(?:\$\(call PIP_INSTALL,|\bpip install\b)[^;&|]*", line)]
+    assert len(installs) >= 5, f"the Makefile's install commands were not found: {installs}"
+    for command in installs:
+        # the torch step takes its exact pin from constraints.txt (TORCH_PIN), without dependencies;
+        # make lock resolves the ranges anew, which is how constraints.txt is written
+        if "'$(TORCH_PIN)'" in command or "/tmp/rlcourse-lock" in command:
+            continue
+        assert re.search(r"-c constraints(-oldest)?\.txt", command), f"Makefile installs without constraints: {command}"
+    assert "TORCH_PIN := $(shell grep '^torch==' constraints.txt)" in makefile
 
 
 def test_ci_runs_make_test_and_nothing_else():

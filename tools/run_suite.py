@@ -1,14 +1,17 @@
 """The whole suite, as ``make test`` runs it: two passes, then a breakdown of where the time went.
 
     .venv/bin/python tools/run_suite.py [--jobs N] [--since EPOCH_SECONDS] [--paths PATH ...]
+        [--second-python PYTHON]
 
 1. **This CPU's own kernels**: the unit and learning tests (``tests/``), the browser tests, and nbval
    over every notebook in ``notebooks/`` and ``exercises/`` (both versions of each exercise).
 2. **Generic kernels**: nbval over the same notebooks and the learning tests that train networks,
    again, with torch forced onto its generic CPU kernels and MKL onto its most compatible code path
-   (:data:`GENERIC_KERNELS`). Float rounding then differs from pass 1 the way it differs on another
-   CPU model (an AMD or Apple machine instead of an Intel one): a stored output that only holds on
-   the CPU it was made on fails here, and so does a learning claim that holds for one CPU's seeds.
+   (:data:`GENERIC_KERNELS`), by the interpreter of ``--second-python`` (``make test``: the
+   ``.venv-oldest`` of the oldest versions the package's ranges admit, constraints-oldest.txt).
+   Float rounding then differs from pass 1 the way it differs on another CPU model (an AMD or
+   Apple machine instead of an Intel one): a stored output that only holds on the CPU it was made
+   on fails here, and so does a learning claim that holds for one CPU's seeds or one set of versions.
 
 Both passes always run (the breakdown needs both); the exit status is 0 only when both pass. The
 last line is the total, ``suite: N passed, N failed``. ``--since`` is when ``make test`` started
@@ -108,7 +111,8 @@ def setup_seconds(since: float | None) -> str:
     if since is None:
         return "not measured (run through make test)"
     steps = []
-    for name, what in ((".setup-seconds", "the environment"), (".setup-cluster-seconds", "Ray")):
+    for name, what in ((".setup-seconds", "the environment"), (".setup-cluster-seconds", "Ray"),
+                       (".setup-oldest-seconds", "the oldest versions' environment")):
         stamp = ROOT / ".venv" / name  # written by the Makefile's set-up steps
         if stamp.exists() and stamp.stat().st_mtime >= since:
             steps.append(f"{what} {float(stamp.read_text()):.0f} s")
@@ -120,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="pytest-xdist workers (default 2)")
     parser.add_argument("--since", type=float, help="when make test started (seconds since the epoch)")
     parser.add_argument("--paths", nargs="+", help="only these tests or notebooks (default: everything)")
+    parser.add_argument("--second-python", type=Path, default=Path(sys.executable),
+                        help="the Python of the second pass's environment (default: this one)")
     parser.add_argument("--reports", type=Path, default=ARTIFACTS,
                         help=f"folder for the passes' junit reports (default: {ARTIFACTS.relative_to(ROOT)})")
     args = parser.parse_args(argv)
@@ -132,10 +138,13 @@ def main(argv: list[str] | None = None) -> int:
     for index, (name, pytest_args, extra_env) in enumerate(passes(args.jobs, args.paths), start=1):
         junit = args.reports / f"junit-pass{index}.xml"
         junit.unlink(missing_ok=True)
+        python = args.second_python if index == 2 else Path(sys.executable)
+        if python != Path(sys.executable):
+            name += f", in {python.parent.parent.name}"
         shown = " ".join(f"{k}={v}" for k, v in extra_env.items())
         print(f"\n=== pass {index}: {name} {shown}".rstrip(), flush=True)
         begin = time.monotonic()
-        process = subprocess.Popen([sys.executable, "-m", "pytest", *pytest_args, f"--junitxml={junit}"],
+        process = subprocess.Popen([str(python), "-m", "pytest", *pytest_args, f"--junitxml={junit}"],
                                    cwd=ROOT, env={**os.environ, **extra_env})
         try:
             status = process.wait()
