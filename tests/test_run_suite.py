@@ -84,9 +84,37 @@ def test_the_full_suite_runs_the_whole_tree_first_and_the_notebooks_and_torch_le
     assert {"tests", "notebooks", "exercises"} <= set(first) and "-m" not in first
     # the long files lead, so that both workers finish together
     assert first.index("tests/test_browser_dqn.py") < first.index("notebooks") < first.index("tests")
+    assert first.index("notebooks") < first.index("tests/test_sweep.py") < first.index("tests")
     assert {"notebooks", "exercises", "tests/test_dqn.py", "tests/test_ddpg.py"} <= set(second)
     assert second[second.index("-m") + 1] == "notebook or learning"
     assert env == {"ATEN_CPU_CAPABILITY": "default", "MKL_CBWR": "COMPATIBLE"}
+
+
+def test_a_chinese_locale_does_not_change_the_stored_english_verdicts(tmp_path):
+    """A learner whose locale is Chinese runs make test: the checks would print Chinese verdicts
+    and every exercise would fail nbval against its stored English output, unless the suite says
+    which language its outputs are in."""
+    notebook = ROOT / "tests" / f"_locale_check_{os.getpid()}.ipynb"
+    english = {k: v for k, v in os.environ.items() if not k.startswith(("LANG", "LC_"))}
+    store = (  # the notebook as stored: executed in English
+        "import nbformat, nbclient, sys\n"
+        "cell = nbformat.v4.new_code_cell('from rlcourse.checks import check_epsilon_greedy\\n'\n"
+        "    'def epsilon_greedy(q_values, epsilon, rng):\\n    raise NotImplementedError\\n'\n"
+        "    'check_epsilon_greedy(epsilon_greedy);')\n"
+        "nb = nbformat.v4.new_notebook(cells=[cell])\n"
+        "nbclient.NotebookClient(nb, kernel_name='python3', timeout=120).execute()\n"
+        "nbformat.write(nb, sys.argv[1])\n")
+    try:
+        subprocess.run([sys.executable, "-c", store, str(notebook)], env={**english, "LANGUAGE": "en"},
+                       check=True, timeout=300, cwd=ROOT)
+        assert "not implemented yet" in notebook.read_text()
+        done = subprocess.run([sys.executable, "tools/run_suite.py", "--jobs", "1", "--reports", str(tmp_path),
+                               "--paths", str(notebook.relative_to(ROOT))], cwd=ROOT,
+                              env={**english, "LANG": "zh_CN.UTF-8"}, capture_output=True, text=True, timeout=600)
+    finally:
+        notebook.unlink(missing_ok=True)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "2 passed, 0 failed" in done.stdout
 
 
 JUNIT = """<?xml version="1.0" encoding="utf-8"?>
@@ -95,6 +123,7 @@ JUNIT = """<?xml version="1.0" encoding="utf-8"?>
   <testcase classname="tests.test_dqn" name="test_learns" time="40.0">
     <properties><property name="category" value="learning"/></properties></testcase>
   <testcase classname="tests.test_browser_dqn" name="test_chapter" time="90.0"/>
+  <testcase classname="tests.test_site" name="test_every_page" time="10.0"/>
   <testcase classname="notebooks.04_dqn.ipynb" name="Cell 3" time="2.0"/>
   <testcase classname="exercises.solutions.04_dqn.ipynb" name="Cell 1" time="0.5">
     <failure message="mismatch"/></testcase>
@@ -107,8 +136,8 @@ def test_the_breakdown_sums_time_per_part_and_counts_outcomes(suite, tmp_path):
     path = tmp_path / "junit.xml"
     path.write_text(JUNIT)
     seconds, counts = suite.read_junit(path)
-    assert dict(seconds) == {"unit": 1.75, "learning": 40.0, "browser": 90.0, "notebooks": 2.5}
-    assert counts == {"passed": 4, "failed": 1, "skipped": 1}
+    assert dict(seconds) == {"unit": 1.75, "learning": 40.0, "browser": 100.0, "notebooks": 2.5}
+    assert counts == {"passed": 5, "failed": 1, "skipped": 1}
 
 
 def test_bad_jobs_is_refused_before_anything_runs(suite, capsys):

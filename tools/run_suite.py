@@ -48,6 +48,12 @@ NBVAL = ["--nbval", "--nbval-current-env", "--nbval-sanitize-with", "tests/nbval
 CLEAN_UP_SECONDS = 60
 #: the learning tests whose outcome depends on float rounding (the tabular ones use exact numpy)
 TORCH_LEARNING_TESTS = ["tests/test_dqn.py", "tests/test_ddpg.py"]
+#: the longest files of tests/ (seconds each on an idle 2-core machine), collected right after the
+#: notebooks for the reason given in passes()
+LONG_TESTS = ["tests/test_dqn.py", "tests/test_sweep.py", "tests/test_site.py", "tests/test_nbgrader.py"]
+#: the stored outputs are the English edition's: a learner whose locale is Chinese (LANG=zh_CN...)
+#: would otherwise get the checks' verdicts in Chinese and every exercise would fail nbval
+SUITE_ENV = {"LANGUAGE": "en"}
 
 
 def notebook_folders() -> list[str]:
@@ -62,7 +68,7 @@ def passes(jobs: int, paths: list[str] | None = None) -> list[tuple[str, list[st
         # a long file collected last keeps one worker busy while the other idles. The browser tests
         # and the notebooks train agents, so they lead; pytest collects a file named twice once.
         browser = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests").glob("test_browser*.py"))
-        first = [*browser, *notebook_folders(), "tests"]
+        first = [*browser, *notebook_folders(), *(t for t in LONG_TESTS if (ROOT / t).is_file()), "tests"]
         second = [*TORCH_LEARNING_TESTS, *notebook_folders()]
     else:
         first = paths
@@ -84,8 +90,8 @@ def category(case: ElementTree.Element) -> str:
         return properties["category"]  # set by tests/conftest.py: "learning"
     if classname.startswith(("notebooks", "exercises")) or ".ipynb" in classname:
         return "notebooks"
-    if classname.startswith("tests.test_browser"):
-        return "browser"
+    if classname.startswith(("tests.test_browser", "tests.test_site")):
+        return "browser"  # JupyterLab or the built site in headless Chromium
     return "unit"
 
 
@@ -145,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n=== pass {index}: {name} {shown}".rstrip(), flush=True)
         begin = time.monotonic()
         process = subprocess.Popen([str(python), "-m", "pytest", *pytest_args, f"--junitxml={junit}"],
-                                   cwd=ROOT, env={**os.environ, **extra_env})
+                                   cwd=ROOT, env={**os.environ, **SUITE_ENV, **extra_env})
         try:
             status = process.wait()
         except KeyboardInterrupt:
