@@ -201,7 +201,8 @@ class DDPGConfig:
     train_every: int = 1
     #: gradient steps per round of updates (train_every = gradient_steps = k: k updates every k steps)
     gradient_steps: int = 1
-    #: exploration noise: "gaussian" (independent each step) or "ou" (Ornstein–Uhlenbeck, correlated)
+    #: exploration noise: "gaussian" (independent each step), "ou" (Ornstein–Uhlenbeck, correlated)
+    #: or "decaying" (σ / (1 + episode), not random: early DDPG code's, kept to show what it costs)
     noise: str = "gaussian"
     #: standard deviation of the noise on the actor's raw output in [−1, 1] (for "ou": its
     #: stationary std), >= 0; 0.1 is 10 % of each action's half-range
@@ -213,6 +214,12 @@ class DDPGConfig:
     #: THE BUG, for demonstration only: store time-limit truncations as terminal, so the critic
     #: target drops the bootstrap at Pendulum's 200-step limit. Leave it False.
     truncation_as_terminal: bool = False
+    #: THE BUG, for demonstration only: send the actor's tanh output in [−1, 1] to the env
+    #: unscaled (on Pendulum at most 1 of its 2 N·m). Leave it False.
+    unscaled_actor: bool = False
+    #: cut training episodes after this many steps (a truncation) instead of at the env's own time
+    #: limit (None); periodic and final evaluations keep the env's own limit
+    time_limit: int | None = None
     #: greedy evaluation (no noise) on validation seeds every this many env steps (0: never)
     eval_every: int = 2_000
     #: episodes per periodic evaluation
@@ -239,13 +246,15 @@ class DDPGConfig:
         check_range("learning_starts", self.learning_starts, 0)
         check_range("train_every", self.train_every, 1)
         check_range("gradient_steps", self.gradient_steps, 1)
-        if self.noise not in ("gaussian", "ou"):
-            raise ValueError(f"noise must be 'gaussian' or 'ou', got {self.noise!r}")
+        if self.noise not in ("gaussian", "ou", "decaying"):
+            raise ValueError(f"noise must be 'gaussian', 'ou' or 'decaying', got {self.noise!r}")
         check_range("noise_sigma", self.noise_sigma, 0)
         check_range("ou_theta", self.ou_theta, 0, low_open=True)
         check_range("ou_dt", self.ou_dt, 0, low_open=True)
         if not self.ou_theta * self.ou_dt <= 1:
             raise ValueError(f"ou_theta * ou_dt must be at most 1, got {self.ou_theta * self.ou_dt:g}")
+        if self.time_limit is not None:
+            check_range("time_limit", self.time_limit, 1)
         check_range("eval_every", self.eval_every, 0)
         check_range("eval_episodes", self.eval_episodes, 1)
         check_range("final_eval_episodes", self.final_eval_episodes, 1)
@@ -419,7 +428,10 @@ def train(env_id: str, config: DDPGConfig | None = None, *, seed: int = 0, steps
     config = default_config(env_id) if config is None else config
     steps = config.steps if steps is None else steps
     check_range("steps", steps, 1)
-    with make_env(env_id, **(env_kwargs or {})) as env, torch_cpu_settings(config.num_threads):
+    train_env_kwargs = dict(env_kwargs or {})
+    if config.time_limit is not None:
+        train_env_kwargs["max_episode_steps"] = config.time_limit
+    with make_env(env_id, **train_env_kwargs) as env, torch_cpu_settings(config.num_threads):
         require_action_space(env, gym.spaces.Box, "DDPG", _USE_DQN)
         low = env.action_space.low.astype(np.float32)    # (action_dim,)
         high = env.action_space.high.astype(np.float32)  # (action_dim,)
@@ -429,7 +441,10 @@ def train(env_id: str, config: DDPGConfig | None = None, *, seed: int = 0, steps
         rng = seed_everything(seed)  # also seeds torch, so the networks' initial weights
         device = select_device(config.device)
         obs_dim = int(np.prod(env.observation_space.shape))
-        actor = Actor(obs_dim, low, high, config.actor_hidden).to(device)
+        # the bug demonstration gives the actor the bounds [−1, 1]: its tanh output goes out as is
+        actor_low, actor_high = (-np.ones_like(low), np.ones_like(high)) if config.unscaled_actor \
+            else (low, high)
+        actor = Actor(obs_dim, actor_low, actor_high, config.actor_hidden).to(device)
         critic = Critic(obs_dim, action_dim, config.critic_hidden).to(device)
         networks = {"actor": actor, "critic": critic}
         start_step, start_episode = resume_from_checkpoint(resume_from, networks, device)

@@ -110,17 +110,53 @@ class OrnsteinUhlenbeckNoise:
                 f"theta={self.theta}, dt={self.dt}, mu={self.mu})")
 
 
-def make_noise(kind: str, action_dim: int, sigma: float, *, rng: np.random.Generator,
-               theta: float = 0.15, dt: float = 1e-2) -> GaussianNoise | OrnsteinUhlenbeckNoise:
-    """``"gaussian"`` or ``"ou"`` noise of scale ``sigma`` (for OU, σ is the *stationary* std).
+class DecayingOffsetNoise:
+    """Not random at all: ε = σ / (1 + i) on every action dimension, i = the episode's index.
 
-    Giving both kinds the same stationary standard deviation makes a comparison between them fair:
-    only the correlation in time differs.
+    The exploration of early DDPG code for Pendulum (pemami4911's ``actor.predict(s) + 1. / (1. +
+    i)``, σ = 1 N·m there): a push in one direction that halves after the first episode and is
+    gone after a few dozen. Kept to show what it costs; it explores one side of the action
+    range only, less and less.
+
+    Args:
+        action_dim: length of an action.
+        sigma: σ, the offset of the first episode, >= 0.
     """
+
+    def __init__(self, action_dim: int, sigma: float = 1.0) -> None:
+        check_range("action_dim", action_dim, 1)
+        check_range("sigma", sigma, 0)
+        self.action_dim, self.sigma = int(action_dim), float(sigma)
+        self.episode = 0  # i
+        self._resets = 0
+
+    def reset(self) -> None:
+        """Start a new episode: the first reset starts episode 0, each later one i + 1."""
+        self._resets += 1
+        self.episode = self._resets - 1
+
+    def __call__(self) -> np.ndarray:
+        return np.full(self.action_dim, self.sigma / (1.0 + self.episode))  # (action_dim,)
+
+    def __repr__(self) -> str:
+        return f"DecayingOffsetNoise(action_dim={self.action_dim}, sigma={self.sigma})"
+
+
+def make_noise(kind: str, action_dim: int, sigma: float, *, rng: np.random.Generator,
+               theta: float = 0.15, dt: float = 1e-2
+               ) -> GaussianNoise | OrnsteinUhlenbeckNoise | DecayingOffsetNoise:
+    """``"gaussian"``, ``"ou"`` or ``"decaying"`` noise of scale ``sigma`` (for OU, σ is the
+    *stationary* std; for ``"decaying"``, the first episode's offset).
+
+    Giving Gaussian and OU noise the same stationary standard deviation makes a comparison between
+    them fair: only the correlation in time differs.
+    """
+    if kind == "decaying":
+        return DecayingOffsetNoise(action_dim, sigma)
     if kind == "gaussian":
         return GaussianNoise(action_dim, sigma, rng=rng)
     if kind == "ou":
         a = 1.0 - theta * dt
         increment_sigma = sigma * math.sqrt(1.0 - a * a) / math.sqrt(dt)
         return OrnsteinUhlenbeckNoise(action_dim, increment_sigma, theta, dt, rng=rng)
-    raise ValueError(f"noise must be 'gaussian' or 'ou', got {kind!r}")
+    raise ValueError(f"noise must be 'gaussian', 'ou' or 'decaying', got {kind!r}")

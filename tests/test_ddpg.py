@@ -13,7 +13,7 @@ from torch import nn
 from rlcourse import ddpg
 from rlcourse.checkpoints import read_meta
 from rlcourse.cli import main as cli_main
-from rlcourse.envs import evaluate, seed_everything
+from rlcourse.envs import VALIDATION_SEED, evaluate, make_env, seed_everything
 from rlcourse.networks import Actor, Critic
 from rlcourse.replay import Batch, ReplayBuffer
 from rlcourse.runs import read_json
@@ -238,6 +238,7 @@ def test_ddpg_update_steps_the_critic_towards_the_target_and_the_actor_up_the_cr
     ("noise_sigma", -0.1, "noise_sigma"), ("actor_hidden", (), "actor_hidden"),
     ("critic_hidden", (64, 0), "critic_hidden"), ("learning_starts", -1, "learning_starts"),
     ("train_every", 0, "train_every"), ("ou_theta", 0.0, "ou_theta"), ("device", "tpu", "device"),
+    ("time_limit", 0, "time_limit"),
 ])
 def test_invalid_hyperparameters_raise_naming_the_field(field, value, words):
     with pytest.raises(ValueError, match=words):
@@ -311,6 +312,38 @@ def test_only_the_bug_demonstration_stores_a_time_limit_as_terminal(flag):
     assert np.array_equal(np.flatnonzero(buffer.truncated), ends)
     assert np.array_equal(np.flatnonzero(buffer.terminated), ends if flag else [])
     assert run.episodes == 5
+
+
+def test_a_training_time_limit_cuts_training_episodes_but_not_the_evaluations():
+    # time_limit=30: 90 steps are 3 episodes, each ending truncated (never terminated); the
+    # periodic evaluation at step 90 still plays Pendulum's own 200 steps
+    config = dataclasses.replace(SHORT, steps=90, learning_starts=40, time_limit=30, eval_every=90)
+    buffer = ReplayBuffer(90, (3,), (1,), np.float32, seed=0)
+    run = ddpg.train("Pendulum-v1", config, seed=0, replay_buffer=buffer)
+    assert run.episodes == 3
+    assert np.array_equal(np.flatnonzero(buffer.truncated), [29, 59, 89])
+    assert not buffer.terminated.any()
+    [(_, logged)] = run.metrics.column("eval_mean_return")
+    full = evaluate("Pendulum-v1", run.agent.act, episodes=1, seed=VALIDATION_SEED).mean_return
+    cut = evaluate(make_env("Pendulum-v1", max_episode_steps=30), run.agent.act, episodes=1,
+                   seed=VALIDATION_SEED).mean_return
+    assert logged == pytest.approx(full) and full < cut  # 200 steps of costs, not 30
+
+
+@pytest.mark.parametrize("unscaled", [False, True])
+def test_the_unscaled_actor_bug_sends_the_tanh_output_to_the_env_as_is(unscaled):
+    # warm-up actions are the env's own, uniform in [−2, 2]; after it the actor acts, and with the
+    # bug its tanh output in [−1, 1] is the torque: at most half of what Pendulum allows
+    config = dataclasses.replace(SHORT, steps=100, learning_starts=50, unscaled_actor=unscaled,
+                                 noise_sigma=0.5, eval_every=0)
+    buffer = ReplayBuffer(100, (3,), (1,), np.float32, seed=0)
+    run = ddpg.train("Pendulum-v1", config, seed=0, replay_buffer=buffer)
+    assert np.abs(buffer.action[:50]).max() > 1.5
+    acted = np.abs(buffer.action[50:])
+    assert (acted.max() <= 1.0) if unscaled else (acted.max() > 1.0)
+    obs = np.array([-1.0, 0.0, 0.5], dtype=np.float32)
+    raw = run.agent.raw_action(obs)
+    assert np.allclose(run.agent.act(obs), raw if unscaled else 2 * raw, atol=1e-6)
 
 
 def test_the_loop_stores_each_transition_as_it_happened():

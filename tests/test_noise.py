@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from rlcourse.noise import GaussianNoise, OrnsteinUhlenbeckNoise, make_noise
+from rlcourse.noise import DecayingOffsetNoise, GaussianNoise, OrnsteinUhlenbeckNoise, make_noise
 
 
 def _autocorrelation(x: np.ndarray, lag: int) -> float:
@@ -82,3 +82,18 @@ def test_make_noise_gives_ou_the_asked_stationary_std():
 def test_bad_noise_parameters_raise_naming_them(call, words):
     with pytest.raises(ValueError, match=words.replace("*", r"\*")):
         call()
+
+
+def test_the_decaying_offset_is_sigma_over_one_plus_the_episode_index_and_not_random():
+    # pemami4911's `+ 1. / (1. + i)`: σ = 1 in episode 0, 1/2 in episode 1, 1/10 in episode 9,
+    # the same at every step of an episode and in every action dimension
+    noise = make_noise("decaying", 2, 1.0, rng=np.random.default_rng(0))
+    assert isinstance(noise, DecayingOffsetNoise)
+    seen = []
+    for _ in range(10):
+        noise.reset()  # the training loop resets before every episode, the first one included
+        steps = np.stack([noise() for _ in range(5)])  # (5, 2)
+        assert np.all(steps == steps[0, 0])
+        seen.append(steps[0, 0])
+    assert np.allclose(seen, [1 / (1 + i) for i in range(10)])
+    assert DecayingOffsetNoise(1, sigma=0.5)()[0] == 0.5  # before any reset: episode 0
