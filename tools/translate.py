@@ -44,8 +44,6 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 LANGUAGE = "zh-CN"
-TRANSLATIONS = ROOT / "translations" / LANGUAGE
-OUT = ROOT / LANGUAGE
 BEGIN, END, BUG = "### BEGIN SOLUTION", "### END SOLUTION", "# BUG:"
 MARKDOWN_ANSWER = "_Your answer here._"  # rlcourse.exercise_build.MARKDOWN_ANSWER
 MARKDOWN_ANSWER_ZH = "_在这里写下你的答案。_"
@@ -73,8 +71,9 @@ def sources() -> list[Source]:
         rel = f"notebooks/{path.name}"
         found.append(Source(rel, f"translations/{LANGUAGE}/notebooks/{path.stem}.json",
                             ((rel, f"{LANGUAGE}/{rel}"),)))
-    found.append(Source("notebooks/glossary.md", f"translations/{LANGUAGE}/notebooks/glossary.json",
-                        (("notebooks/glossary.md", f"{LANGUAGE}/notebooks/glossary.md"),)))
+    if (ROOT / "notebooks" / "glossary.md").exists():
+        found.append(Source("notebooks/glossary.md", f"translations/{LANGUAGE}/notebooks/glossary.json",
+                            (("notebooks/glossary.md", f"{LANGUAGE}/notebooks/glossary.md"),)))
     for path in sorted((ROOT / "exercises" / "solutions").glob("[0-9][0-9]_*.ipynb")):
         solution, learner = f"exercises/solutions/{path.name}", f"exercises/{path.name}"
         found.append(Source(solution, f"translations/{LANGUAGE}/exercises/{path.stem}.json",
@@ -178,6 +177,7 @@ class Finding:
     old_translation: str = ""
     cell_id: str = ""
     unit: str = ""  # "markdown", "comment" or "segment"
+    note: str = ""  # an unused entry's note, e.g. which branch's English it was made from
 
 
 def _closest(text: str, candidates: list[dict]) -> dict | None:
@@ -210,7 +210,8 @@ def examine(source: Source, table: dict, english_path: Path | None = None) -> li
         for i, entry in enumerate(entries):
             if ("segment", i) not in used:
                 found.append(Finding("unused", f"{source.table} segment '{_text(entry['en'])[:60]}'", "",
-                                     _text(entry["en"]), _text(entry["zh"]), unit="segment"))
+                                     _text(entry["en"]), _text(entry["zh"]), unit="segment",
+                                     note=entry.get("note", "")))
         return found
 
     nb = nbformat.read(english_path, as_version=4)
@@ -254,7 +255,8 @@ def examine(source: Source, table: dict, english_path: Path | None = None) -> li
                 key = (cid, "markdown" if unit == "markdown" else "comment", i)
                 if key not in used:
                     found.append(Finding("unused", f"{source.table} cell id '{cid}' ({key[1]})", "",
-                                         _text(version["en"]), _text(version["zh"]), cid, key[1]))
+                                         _text(version["en"]), _text(version["zh"]), cid, key[1],
+                                         version.get("note", "")))
     return found
 
 
@@ -322,6 +324,15 @@ def built(source: Source) -> dict[str, str]:
     return files
 
 
+def orphans() -> list[str]:
+    """Chinese notebooks (and the glossary) in zh-CN/ that no English source builds any more."""
+    targets = {target for source in sources() for _, target in source.targets}
+    found = [p for folder in ("notebooks", "exercises") for p in sorted((ROOT / LANGUAGE / folder).rglob("*.ipynb"))
+             if ".ipynb_checkpoints" not in p.parts]
+    found += [p for p in [ROOT / LANGUAGE / "notebooks" / "glossary.md"] if p.exists()]
+    return [rel for rel in (str(p.relative_to(ROOT)) for p in found) if rel not in targets]
+
+
 def build() -> int:
     count = 0
     for source in sources():
@@ -332,6 +343,9 @@ def build() -> int:
                 path.write_text(text, encoding="utf-8")
                 print(f"wrote {target}")
             count += 1
+    for orphan in orphans():
+        (ROOT / orphan).unlink()
+        print(f"removed {orphan}: its English source is gone")
     print(f"{count} Chinese files are up to date with their English sources")
     problems = [f for s in sources() for f in examine(s, load_table(s)) if f.kind != "unused"]
     if problems:
@@ -352,26 +366,35 @@ def _indent(text: str) -> str:
     return "\n".join("    " + line for line in text.split("\n"))
 
 
+def report(source: Source, findings: list[Finding], show_unused: bool = True) -> str:
+    """What ``status`` prints for one source: each finding with the text a maintainer needs to act."""
+    out = []
+    for f in findings:
+        if f.kind == "missing":
+            out.append(f"MISSING {f.where}: no translation of\n{_indent(f.english)}\n")
+        elif f.kind == "stale":
+            out.append(f"STALE   {f.where}: the English changed after it was translated\n"
+                       f"{_diff(f.old_english, f.english)}\n  its translation (of the old English):\n"
+                       f"{_indent(f.old_translation)}\n")
+        elif show_unused:
+            note = f" [{f.note}]" if f.note else ""
+            out.append(f"UNUSED  {f.where}{note}: matches no English text now (obsolete, or made ahead of "
+                       f"an English edit not merged yet); translated from\n{_indent(f.old_english)}\n")
+    if findings:
+        count = {kind: sum(f.kind == kind for f in findings) for kind in ("missing", "stale", "unused")}
+        out.append(f"== {source.english}: {count['missing']} missing, {count['stale']} stale, "
+                   f"{count['unused']} unused (translation file {source.table})\n")
+    return "\n".join(out)
+
+
 def status(show_unused: bool = True) -> int:
     todo = 0
     for source in sources():
         findings = examine(source, load_table(source))
-        for f in findings:
-            if f.kind == "missing":
-                print(f"MISSING {f.where}: no translation of\n{_indent(f.english)}\n")
-            elif f.kind == "stale":
-                print(f"STALE   {f.where}: the English changed after it was translated\n"
-                      f"{_diff(f.old_english, f.english)}\n  its translation (of the old English):\n"
-                      f"{_indent(f.old_translation)}\n")
-            elif show_unused:
-                print(f"UNUSED  {f.where}: matches no English text now (obsolete, or made ahead of an "
-                      f"English edit not merged yet); translated from\n{_indent(f.old_english)}\n")
+        text = report(source, findings, show_unused)
+        if text:
+            print(text)
         todo += sum(f.kind != "unused" for f in findings)
-        unused = sum(f.kind == "unused" for f in findings)
-        if findings:
-            print(f"== {source.english}: {sum(f.kind == 'missing' for f in findings)} missing, "
-                  f"{sum(f.kind == 'stale' for f in findings)} stale, {unused} unused "
-                  f"(translation file {source.table})\n")
     if todo:
         print(f"{todo} cells or comments to (re)translate. Write a worksheet of them, fill it in, read it "
               "back and rebuild:\n    python tools/translate.py todo > todo.txt\n"
@@ -429,10 +452,11 @@ def _english_blocks(english_path: Path) -> tuple[dict[str, str], dict[str, str]]
     return kinds, text
 
 
-def import_sheet(sheet: Path, english_override: Path | None = None) -> int:
+def import_sheet(sheet: Path, english_override: Path | None = None, note: str = "") -> int:
     """Read a filled-in worksheet into the translation files. The English each entry is made from is
     read from the English file named in the sheet (or from --english PATH: another copy of it, e.g. a
-    branch's version not merged yet)."""
+    branch's version not merged yet); ``note`` is kept with each entry and shown while it is unused."""
+    extra = {"note": note} if note else {}
     blocks: list[tuple[str, str, str, str, list[str]]] = []  # (source, unit, key, hash, lines)
     current_source = None
     for line in sheet.read_text(encoding="utf-8").split("\n"):
@@ -469,7 +493,7 @@ def import_sheet(sheet: Path, english_override: Path | None = None) -> int:
                 if key not in current_segments:
                     raise SystemExit(f"{sheet}: segment {key} of {name} is not in {english_path} now: write a new worksheet")
                 table["segments"] = [e for e in table["segments"] if _text(e["en"]) != current_segments[key]]
-                table["segments"].append({"en": _lines(current_segments[key]), "zh": lines})
+                table["segments"].append({"en": _lines(current_segments[key]), "zh": lines, **extra})
             elif unit == "markdown":
                 if kinds.get(key) != "markdown":
                     raise SystemExit(f"{sheet}: {name} has no markdown cell with id {key!r} in {english_path}")
@@ -479,7 +503,7 @@ def import_sheet(sheet: Path, english_override: Path | None = None) -> int:
                                      "was written: write a new one with python tools/translate.py todo")
                 versions = table["cells"].setdefault(key, {}).setdefault("markdown", [])
                 versions[:] = [v for v in versions if _text(v["en"]) != english]
-                versions.append({"en": _lines(english), "zh": lines})
+                versions.append({"en": _lines(english), "zh": lines, **extra})
             else:
                 if kinds.get(key) != "code":
                     raise SystemExit(f"{sheet}: {name} has no code cell with id {key!r} in {english_path}")
@@ -495,7 +519,7 @@ def import_sheet(sheet: Path, english_override: Path | None = None) -> int:
                         raise SystemExit(f"{sheet}: the translation {chinese!r} of {english!r} must start "
                                          "with the same '#' marker (and keep '# HINT:')")
                     pairs[:] = [p for p in pairs if p["en"] != english]
-                    pairs.append({"en": english, "zh": chinese})
+                    pairs.append({"en": english, "zh": chinese, **extra})
                 if len(pending) % 2:
                     raise SystemExit(f"{sheet}: cell {key}: each English comment needs a '=> ' line after it")
             changed += 1
@@ -504,26 +528,31 @@ def import_sheet(sheet: Path, english_override: Path | None = None) -> int:
     return 0
 
 
+def without_unused(source: Source, table: dict, english_path: Path | None = None) -> tuple[dict, int]:
+    """``table`` without the entries that match no English text of ``source`` now, and how many went."""
+    unused = [f for f in examine(source, table, english_path) if f.kind == "unused"]
+    table = copy.deepcopy(table)
+    drop = {(f.cell_id, f.unit, f.old_english) for f in unused}
+    for cid, entry in list(table["cells"].items()):
+        if "markdown" in entry:
+            entry["markdown"] = [v for v in entry["markdown"] if (cid, "markdown", _text(v["en"])) not in drop]
+        if "comments" in entry:
+            entry["comments"] = [p for p in entry["comments"] if (cid, "comment", p["en"]) not in drop]
+        table["cells"][cid] = {k: v for k, v in entry.items() if v}
+        if not table["cells"][cid]:
+            del table["cells"][cid]
+    table["segments"] = [e for e in table["segments"] if ("", "segment", _text(e["en"])) not in drop]
+    return table, len(unused)
+
+
 def prune() -> int:
     dropped = 0
     for source in sources():
-        table = load_table(source)
-        unused = [f for f in examine(source, table) if f.kind == "unused"]
-        if not unused:
-            continue
-        drop = {(f.cell_id, f.unit, f.old_english) for f in unused}
-        for cid, entry in list(table["cells"].items()):
-            if "markdown" in entry:
-                entry["markdown"] = [v for v in entry["markdown"] if (cid, "markdown", _text(v["en"])) not in drop]
-            if "comments" in entry:
-                entry["comments"] = [p for p in entry["comments"] if (cid, "comment", p["en"]) not in drop]
-            table["cells"][cid] = {k: v for k, v in entry.items() if v}
-            if not table["cells"][cid]:
-                del table["cells"][cid]
-        table["segments"] = [e for e in table["segments"] if ("", "segment", _text(e["en"])) not in drop]
-        save_table(source, table)
-        dropped += len(unused)
-        print(f"{source.table}: dropped {len(unused)} unused entries")
+        table, count = without_unused(source, load_table(source))
+        if count:
+            save_table(source, table)
+            dropped += count
+            print(f"{source.table}: dropped {count} unused entries")
     print(f"{dropped} unused entries dropped")
     return 0
 
@@ -540,6 +569,7 @@ def main(argv: list[str]) -> int:
     read = commands.add_parser("import", help="read a filled-in worksheet into the translation files")
     read.add_argument("sheet", type=Path)
     read.add_argument("--english", type=Path, help="take the English from this copy of the sheet's file")
+    read.add_argument("--note", default="", help="kept with each entry, e.g. the branch its English is from")
     commands.add_parser("prune", help="drop entries that match no English text now")
     args = parser.parse_args(argv)
     if args.command == "status":
@@ -549,7 +579,7 @@ def main(argv: list[str]) -> int:
     if args.command == "todo":
         return todo(args.paths)
     if args.command == "import":
-        return import_sheet(args.sheet, args.english)
+        return import_sheet(args.sheet, args.english, args.note)
     return prune()
 
 
