@@ -404,8 +404,8 @@ def status(show_unused: bool = True) -> int:
     return 0
 
 
-HEADER = re.compile(r"## (\S+)$")
-BLOCK = re.compile(r"@@ (markdown|comments|segment) (\S+)$")
+HEADER = re.compile(r"## ((?:notebooks|exercises)/\S+\.(?:ipynb|md))$")
+BLOCK = re.compile(r"@@ (markdown|comments|segment) (\S+)( [0-9a-f]{10})?$")
 
 
 def todo(paths: list[str]) -> int:
@@ -470,6 +470,9 @@ def import_sheet(sheet: Path, english_override: Path | None = None, note: str = 
                 raise SystemExit(f"{sheet}: a block before any '## notebooks/NAME.ipynb' line")
             parts = line.split()
             blocks.append((current_source, parts[1], parts[2], parts[3] if len(parts) > 3 else "", []))
+        elif line.startswith("@@"):
+            raise SystemExit(f"{sheet}: {line!r} is not a block header ('@@ markdown ID', '@@ comments ID' "
+                             "or '@@ segment HASH')")
         elif blocks:
             blocks[-1][4].append(line)
     by_source = {s.english: s for s in sources()}
