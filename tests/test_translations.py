@@ -259,3 +259,14 @@ def test_an_imported_block_may_start_with_a_heading(course):
     tool.main(["import", str(sheet)])
     versions = tool.load_table(_chapter(course))["cells"]["a2b8ad32"]["markdown"]
     assert versions[-1] == {"en": new.split("\n"), "zh": ["## 接下来", "", "正文。"]}
+
+
+def test_the_chinese_readme_opens_with_the_two_commands_and_links_every_chinese_notebook():
+    readme = (ROOT / "README.zh-CN.md").read_text(encoding="utf-8")
+    commands = readme.index("```sh")
+    assert "make lab" in readme[commands:commands + 200] and "make test" in readme[commands:commands + 200]
+    linked = set(re.findall(r"\]\((zh-CN/[\w/]+\.(?:ipynb|md))\)", readme))
+    built = {chinese for _, _, chinese in TARGETS}
+    assert built <= linked, f"README.zh-CN.md does not link {sorted(built - linked)}"
+    assert all((ROOT / path).exists() for path in linked)
+    assert "](README.zh-CN.md)" in (ROOT / "README.md").read_text(encoding="utf-8")[:600]
