@@ -270,3 +270,21 @@ def test_the_chinese_readme_opens_with_the_two_commands_and_links_every_chinese_
     assert built <= linked, f"README.zh-CN.md does not link {sorted(built - linked)}"
     assert all((ROOT / path).exists() for path in linked)
     assert "](README.zh-CN.md)" in (ROOT / "README.md").read_text(encoding="utf-8")[:600]
+
+
+def _spans(markdown: str) -> tuple[list[str], list[str], list[str], int]:
+    fenced = re.findall(r"```.*?```", markdown, re.DOTALL)
+    inline = re.sub(r"```.*?```", "", markdown, flags=re.DOTALL)
+    code = sorted(" ".join(span.split()) for span in re.findall(r"`[^`]+`", inline))
+    return fenced, code, re.findall(r"\]\(([^)\s]+)\)", markdown), markdown.count(tool.BEGIN)
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=[s.english for s in SOURCES])
+def test_translations_keep_the_code_spans_links_and_solution_markers(source):
+    """A translator changes the prose around `code`, never the code: a learner types what it shows."""
+    table = tool.load_table(source)
+    entries = [(cid, v) for cid, e in table["cells"].items() for v in e.get("markdown", [])]
+    entries += [("glossary", v) for v in table["segments"]]
+    changed = [f"{cid}: {_spans(tool._text(v['en']))} became {_spans(tool._text(v['zh']))}"
+               for cid, v in entries if _spans(tool._text(v["en"])) != _spans(tool._text(v["zh"]))]
+    assert not changed, f"{source.table}:\n  " + "\n  ".join(changed)
