@@ -408,7 +408,7 @@ HEADER = re.compile(r"## ((?:notebooks|exercises)/\S+\.(?:ipynb|md))$")
 BLOCK = re.compile(r"@@ (markdown|comments|segment) (\S+)( [0-9a-f]{10})?$")
 
 
-def todo(paths: list[str]) -> int:
+def todo(paths: list[str], english_override: Path | None = None) -> int:
     """Print a worksheet: one block per missing or stale cell, holding the English (or the old
     translation, beside a diff of the English) for the translator to overwrite with Chinese."""
     print("# Worksheet for python tools/translate.py import. Lines starting with % are notes and are\n"
@@ -417,7 +417,7 @@ def todo(paths: list[str]) -> int:
     for source in sources():
         if paths and source.english not in paths:
             continue
-        findings = [f for f in examine(source, load_table(source)) if f.kind != "unused"]
+        findings = [f for f in examine(source, load_table(source), english_override) if f.kind != "unused"]
         if not findings:
             continue
         print(f"\n## {source.english}")
@@ -569,6 +569,7 @@ def main(argv: list[str]) -> int:
     commands.add_parser("build", help=f"write {LANGUAGE}/ from the English sources")
     sheet = commands.add_parser("todo", help="print a worksheet of what is missing or stale")
     sheet.add_argument("paths", nargs="*", help="English sources (default: all), e.g. notebooks/04_dqn.ipynb")
+    sheet.add_argument("--english", type=Path, help="compare with this copy of the one English source named")
     read = commands.add_parser("import", help="read a filled-in worksheet into the translation files")
     read.add_argument("sheet", type=Path)
     read.add_argument("--english", type=Path, help="take the English from this copy of the sheet's file")
@@ -580,7 +581,9 @@ def main(argv: list[str]) -> int:
     if args.command == "build":
         return build()
     if args.command == "todo":
-        return todo(args.paths)
+        if args.english and len(args.paths) != 1:
+            parser.error("todo --english PATH needs exactly one English source, e.g. notebooks/04_dqn.ipynb")
+        return todo(args.paths, args.english)
     if args.command == "import":
         return import_sheet(args.sheet, args.english, args.note)
     return prune()
