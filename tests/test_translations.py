@@ -237,6 +237,7 @@ def test_comments_are_replaced_in_place_and_strings_left_alone():
     assert tool.code_without_comments(out) == tool.code_without_comments(source)
     assert tool.code_without_comments(out) != tool.code_without_comments(out.replace("x = 1", "x = 2"))
     assert not tool.needs_translation("### BEGIN SOLUTION") and not tool.needs_translation("# (batch, n_actions)")
+    assert not tool.needs_translation("# (n_seeds, iterations / 10)")
     assert tool.needs_translation("# the target is a constant")
 
 

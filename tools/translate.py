@@ -49,7 +49,7 @@ MARKDOWN_ANSWER = "_Your answer here._"  # rlcourse.exercise_build.MARKDOWN_ANSW
 MARKDOWN_ANSWER_ZH = "_在这里写下你的答案。_"
 # comments that are code, not prose: solution markers, the buggy line of a find-the-bug region,
 # shape notes such as "# (batch, n_actions)", bare numbers
-UNTRANSLATED = re.compile(r"#+ ?(BEGIN SOLUTION|END SOLUTION|BUG:.*|noqa.*|\([\w\s,]*\)|[\d\s.*+-]+)\s*")
+UNTRANSLATED = re.compile(r"#+ ?(BEGIN SOLUTION|END SOLUTION|BUG:.*|noqa.*|\([\w\s,/*+-]*\)|[\d\s.*+-]+)\s*")
 
 
 @dataclass(frozen=True)
