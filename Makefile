@@ -131,6 +131,13 @@ NB ?= notebooks/*.ipynb
 notebooks: setup
 	$(BIN)/python tools/execute_notebooks.py $(NB)
 
+# The Chinese edition zh-CN/, rebuilt from the English notebooks and translations/zh-CN/; first lists
+# what is missing or stale (README.zh-CN.md, 维护者)
+.PHONY: translations
+translations: setup
+	-$(BIN)/python tools/translate.py status --no-unused
+	$(BIN)/python tools/translate.py build
+
 # Regenerate the learner versions in exercises/ from exercises/solutions/ (run and stored with outputs)
 exercises: setup
 	$(BIN)/rlcourse exercises build
