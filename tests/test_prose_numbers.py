@@ -37,7 +37,6 @@ def notebook_paths() -> list[Path]:
 # still quotes figures of ignored cells. Remove these marks once those branches are merged.
 PENDING = {
     "notebooks/04_dqn.ipynb": "issue 18 part B (branch issue-18b) rewrites 04's prose",
-    "notebooks/06_ddpg.ipynb": "issue 18 part C (branch issue-18c) rewrites 06's prose",
 }
 
 
