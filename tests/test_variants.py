@@ -65,8 +65,8 @@ def test_bad_input_is_refused_before_any_run(tmp_path, variants, kwargs, message
 
 
 def test_an_out_folder_with_runs_is_refused(tmp_path):
-    train_variants("qlearning", "FrozenLake-v1", {"defaults": {"final_eval_episodes": 10}}, [0],
-                   out=tmp_path, episodes=5, workers=1)
+    (tmp_path / "DQN" / "seed-0").mkdir(parents=True)
+    (tmp_path / "DQN" / "seed-0" / "config.json").write_text("{}")  # a run directory
     with pytest.raises(ValueError, match="already holds runs"):
         train_variants("qlearning", "FrozenLake-v1", {"defaults": {}}, [0], out=tmp_path,
                        episodes=5, workers=1)
