@@ -234,6 +234,10 @@ class DQNConfig:
     use_replay: bool = True
     #: False: the TD target comes from the online network itself (the "no target network" ablation)
     use_target_network: bool = True
+    #: False: the TD target bootstraps through terminated transitions too, y = r + γ max Q(s', ·),
+    #: the mistake of a buffer that stores no ``terminated`` (Morvan Zhou's DQN; chapter 04 shows
+    #: what it costs). The buffer still stores ``terminated``; only the update ignores it
+    mask_terminated: bool = True
     #: greedy evaluation on validation seeds every this many env steps (0: never)
     eval_every: int = 2_000
     #: episodes per periodic evaluation
@@ -490,8 +494,11 @@ def train(env_id: str, config: DQNConfig | None = None, *, seed: int = 0, steps:
                     # steps have passed (with train_every = 1 and C = 500: at step 500, 1000, ...)
                     target_due = step - last_target_step >= config.target_update_every
                     for g in range(config.gradient_steps):
+                        batch = buffer.sample(batch_size)
+                        if not config.mask_terminated:  # the mistake: s' = the pole fallen bootstraps
+                            batch = batch._replace(terminated=torch.zeros_like(batch.terminated))
                         update = dqn_update(
-                            q_network, target_q_network, optimizer, buffer.sample(batch_size),
+                            q_network, target_q_network, optimizer, batch,
                             gamma=config.gamma, double_dqn=config.double_dqn,
                             max_grad_norm=config.max_grad_norm,
                             update_target=target_due and g == config.gradient_steps - 1,

@@ -454,6 +454,32 @@ def test_the_loops_update_is_dqn_update_on_a_replayed_batch():
     assert not _equal(run.target_q_network, _params(q_network))  # soft: not a copy
 
 
+def test_without_the_terminated_mask_the_update_bootstraps_through_terminal_transitions():
+    # one update at the last step, as above, redone by hand: the replayed batch holds terminated
+    # transitions (stored as such in the buffer) and the update sees them as ordinary ones
+    config = dataclasses.replace(SHORT, hidden=(16,), steps=60, learning_starts=60, batch_size=32,
+                                 lr_end=SHORT.lr, double_dqn=False, target_update_every=1000,
+                                 eval_every=0, mask_terminated=False)
+    buffer = ReplayBuffer(100, obs_shape=(4,), seed=5)
+    sampler = copy.deepcopy(buffer.rng)
+    run = dqn.train("CartPole-v1", config, seed=2, replay_buffer=buffer)
+    idx = sampler.integers(0, 60, size=32)
+    batch = Batch(*(torch.from_numpy(getattr(buffer, name)[idx]) for name in Batch._fields))
+    assert batch.terminated.sum() >= 1  # a fallen pole is in the batch, stored as terminated
+
+    def one_update(batch: Batch) -> list[torch.Tensor]:
+        seed_everything(2)
+        q_network = QNetwork(4, 2, hidden=(16,))
+        optimizer = torch.optim.Adam(q_network.parameters(), lr=SHORT.lr, fused=True)
+        dqn.dqn_update(q_network, copy.deepcopy(q_network), optimizer, batch, gamma=config.gamma,
+                       max_grad_norm=config.max_grad_norm)
+        return _params(q_network)
+
+    unmasked = batch._replace(terminated=torch.zeros_like(batch.terminated))
+    assert _equal(run.agent.q_network, one_update(unmasked))
+    assert not _equal(run.agent.q_network, one_update(batch))  # the masked update differs
+
+
 def _equal(net: torch.nn.Module, params: list[torch.Tensor]) -> bool:
     return all(torch.equal(a, b) for a, b in zip(net.parameters(), params, strict=True))
 
