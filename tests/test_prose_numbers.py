@@ -33,17 +33,9 @@ def notebook_paths() -> list[Path]:
             if ".ipynb_checkpoints" not in p.parts]
 
 
-# Chapters 04 and 06 are being rewritten on other branches (issue 18, parts B and C); their prose
-# still quotes figures of ignored cells. Remove these marks once those branches are merged.
-PENDING = {
-    "notebooks/04_dqn.ipynb": "issue 18 part B (branch issue-18b) rewrites 04's prose",
-}
-
-
 def _param(path: Path):
     rel = str(path.relative_to(ROOT))
-    marks = [pytest.mark.xfail(reason=PENDING[rel], strict=False)] if rel in PENDING else []
-    return pytest.param(path, id=rel, marks=marks)
+    return pytest.param(path, id=rel)
 
 
 @pytest.mark.parametrize("path", [_param(p) for p in notebook_paths()])
