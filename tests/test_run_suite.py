@@ -187,10 +187,8 @@ class TerminalJob:
     """
 
     def __init__(self, command: list[str]) -> None:
-        import fcntl
         import pty
         import shlex
-        import termios
         import threading
 
         self.terminal, tty = pty.openpty()
@@ -198,9 +196,19 @@ class TerminalJob:
         script = f'{shlex.join(command)}; echo "command exit status $?"; exec sleep 300'
         self.shell = subprocess.Popen(["bash", "-c", script], cwd=ROOT, stdin=tty, stdout=tty, stderr=tty,
                                       start_new_session=True,  # a session of its own, our tty its terminal
-                                      preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0))
+                                      preexec_fn=self._as_a_terminal_session)
         os.close(tty)
         threading.Thread(target=self._drain, daemon=True).start()
+
+    @staticmethod
+    def _as_a_terminal_session() -> None:
+        import fcntl
+        import termios
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+        # a shell at a terminal takes Ctrl-C; a suite started in the background (`make test &`, a
+        # CI runner) may have inherited SIGINT ignored, which a learner's terminal never has
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.signal(signal.SIGQUIT, signal.SIG_DFL)
 
     def _drain(self) -> None:  # a terminal shows what is printed; a full buffer would block the job
         try:
