@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Callable
@@ -12,7 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def load_script() -> Callable[[str], ModuleType]:
     """Import a script of the repository that is not a package module, e.g. ``"tools/x.py"``."""
 
@@ -20,6 +21,7 @@ def load_script() -> Callable[[str], ModuleType]:
         path = ROOT / relative_path
         spec = importlib.util.spec_from_file_location(path.stem, path)
         module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # a dataclass in the script looks its module up while defined
         spec.loader.exec_module(module)
         return module
 

@@ -3,7 +3,6 @@ the package's ranges admit (constraints-oldest.txt, the environment of make test
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import subprocess
@@ -22,11 +21,8 @@ CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 
 
 @pytest.fixture(scope="module")
-def oldest():
-    spec = importlib.util.spec_from_file_location("oldest_constraints", ROOT / "tools" / "oldest_constraints.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def oldest(load_script):
+    return load_script("tools/oldest_constraints.py")
 
 
 def pins(text: str) -> dict[str, str]:
