@@ -35,7 +35,7 @@ import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, Iterable, NamedTuple
 
 import gymnasium as gym
 import numpy as np
@@ -130,6 +130,22 @@ def dqn_loss(q_values: torch.Tensor, action: torch.Tensor, td_target: torch.Tens
 # --- the whole update -----------------------------------------------------------------------------
 
 
+def clip_gradients(parameters: Iterable[torch.nn.Parameter], max_norm: float) -> torch.Tensor:
+    """Scale the gradients so that their joint L2 norm is at most ``max_norm``; returns the norm
+    before clipping.
+
+    The same numbers as ``torch.nn.utils.clip_grad_norm_``, which multiplies every gradient by
+    min(1, max_norm / (norm + 1e-6)) on every call; here the multiplication by exactly 1 is left
+    out when the norm is within the bound (most updates), which saves about a tenth of a DQN
+    update on a CPU.
+    """
+    parameters = [p for p in parameters if p.grad is not None]
+    total_norm = torch.nn.utils.get_total_norm([p.grad for p in parameters])
+    if not max_norm / (total_norm + 1e-6) >= 1.0:  # a NaN norm too: it spreads, as in torch's
+        torch.nn.utils.clip_grads_with_norm_(parameters, max_norm, total_norm)
+    return total_norm
+
+
 class UpdateInfo(NamedTuple):
     """What one :func:`dqn_update` reports."""
 
@@ -172,7 +188,7 @@ def dqn_update(q_network: torch.nn.Module, target_q_network: torch.nn.Module,
     optimizer.zero_grad()
     loss.backward()
     if math.isfinite(max_grad_norm):
-        torch.nn.utils.clip_grad_norm_(q_network.parameters(), max_grad_norm)
+        clip_gradients(q_network.parameters(), max_grad_norm)
     optimizer.step()
     if update_target and target_q_network is not q_network:
         if tau >= 1.0:

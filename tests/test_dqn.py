@@ -726,3 +726,25 @@ def test_the_default_config_solves_cartpole_on_several_seeds():
         assert run.solved_return is None or run.solved_return >= 490.0
     assert sorted(stops)[1] <= 20_000, (finals, stops)  # the median seed
     assert sum(final >= 475.0 for final in finals) >= 2, (finals, stops)
+
+
+@pytest.mark.parametrize("input_scale, clipped", [(0.01, False), (100.0, True)])
+def test_clip_gradients_gives_torchs_clip_grad_norm_bits_whether_or_not_it_clips(input_scale, clipped):
+    # clip_gradients skips torch's multiplication by exactly 1 when the norm is within the bound;
+    # both regimes must leave the same gradients, to the bit, as clip_grad_norm_
+    torch.manual_seed(0)
+    ours, torchs = QNetwork(4, 2, (64, 64)), QNetwork(4, 2, (64, 64))
+    torchs.load_state_dict(ours.state_dict())
+    obs = torch.randn(32, 4) * input_scale
+    for network in (ours, torchs):
+        (network(obs) ** 2).mean().backward()
+    before = [p.grad.clone() for p in ours.parameters()]
+    norm = dqn.clip_gradients(ours.parameters(), 1.0)
+    torch_norm = torch.nn.utils.clip_grad_norm_(torchs.parameters(), 1.0)
+    assert torch.equal(norm, torch_norm)
+    assert (float(norm) > 1.0) is clipped  # the two cases really are the two regimes
+    assert all(torch.equal(a.grad, b.grad) for a, b in zip(ours.parameters(), torchs.parameters()))
+    changed = not all(torch.equal(a, p.grad) for a, p in zip(before, ours.parameters()))
+    assert changed is clipped
+    if clipped:  # the joint norm after clipping is the bound (to float32 rounding)
+        assert abs(float(torch.nn.utils.get_total_norm([p.grad for p in ours.parameters()])) - 1.0) < 1e-5
