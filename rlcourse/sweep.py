@@ -35,6 +35,7 @@ Example:
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import itertools
 import json
@@ -45,6 +46,7 @@ import shutil
 import signal
 import socket
 import tempfile
+import threading
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -430,6 +432,59 @@ def _init_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # every worker is one core's worth; more threads per run would only fight over the cores
     torch.set_num_threads(1)
+    # the workers outlive a sweep (see _worker_pool), so one must not outlive its parent: a
+    # notebook kernel killed by a restart never runs the shutdown, and its idle workers would
+    # wait for work for ever
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
+def _exit_with_parent(parent: Any) -> None:
+    parent.join()  # returns when the parent process has ended, however it ended
+    os._exit(1)
+
+
+#: worker pools kept from one sweep to the next in this process, by number of workers: starting a
+#: worker (a fresh interpreter importing torch and gymnasium) and stopping it cost seconds, as
+#: much as a short run, and a notebook that trains five seeds per cell would pay them every cell
+_pools: dict[int, ProcessPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
+def _worker_pool(workers: int) -> ProcessPoolExecutor:
+    with _pools_lock:
+        pool = _pools.get(workers)
+        if pool is None:
+            # spawn, not fork: a forked child inherits torch's thread pool in whatever state it is in
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                       initializer=_init_worker)
+            _pools[workers] = pool
+        return pool
+
+
+def _discard_pool(workers: int, *, terminate: bool) -> None:
+    with _pools_lock:
+        pool = _pools.pop(workers, None)
+    if pool is None:
+        return
+    if terminate:  # the pool has no public call that stops running work: end its processes
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+    pool.shutdown(wait=not terminate, cancel_futures=True)
+
+
+def shutdown_workers() -> None:
+    """Stop the worker processes that :func:`train_seeds` keeps between sweeps.
+
+    They stop by themselves when this process exits (or dies); call this to give their memory
+    back sooner, for example in a notebook after its last sweep.
+    """
+    for workers in list(_pools):
+        _discard_pool(workers, terminate=False)
+
+
+atexit.register(shutdown_workers)
 
 
 def run_task(task: RunTask, out: str | Path) -> dict[str, Any]:
@@ -453,28 +508,32 @@ def _run_in_processes(tasks: list[RunTask], out: Path, workers: int,
     """Run ``tasks`` on ``workers`` processes; True if Ctrl-C stopped them."""
     if not tasks:
         return False
-    earlier_children = set(multiprocessing.active_children())
-    # spawn, not fork: a forked child inherits torch's thread pool in whatever state it is in
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context,
-                             initializer=_init_worker) as pool:
+    # a pool of the same size from an earlier sweep is reused: every run seeds everything itself,
+    # so a worker's earlier runs change nothing in its next one (tested)
+    pool = _worker_pool(workers)
+    try:
         futures = {pool.submit(run_task, task, out): task for task in tasks}
-        try:
-            for future in as_completed(futures):
-                try:
-                    outcome = future.result()
-                except BrokenProcessPool:  # a worker was killed (out of memory, a signal)
-                    outcome = {"status": "failed", "error": "its worker process died "
-                               "(out of memory, or killed); the other runs of that moment too"}
-                record(futures[future], outcome)
-        except KeyboardInterrupt:
-            for future in futures:
-                future.cancel()
-            # the pool has no public call that stops running work: end our own workers, which
-            # are the children that appeared with the pool
-            for child in set(multiprocessing.active_children()) - earlier_children:
-                child.terminate()
-            return True
+    except BrokenProcessPool:  # a worker of an earlier sweep died since: start afresh
+        _discard_pool(workers, terminate=True)
+        pool = _worker_pool(workers)
+        futures = {pool.submit(run_task, task, out): task for task in tasks}
+    broken = False
+    try:
+        for future in as_completed(futures):
+            try:
+                outcome = future.result()
+            except BrokenProcessPool:  # a worker was killed (out of memory, a signal)
+                broken = True
+                outcome = {"status": "failed", "error": "its worker process died "
+                           "(out of memory, or killed); the other runs of that moment too"}
+            record(futures[future], outcome)
+    except KeyboardInterrupt:
+        for future in futures:
+            future.cancel()
+        _discard_pool(workers, terminate=True)  # stops the runs in flight
+        return True
+    if broken:
+        _discard_pool(workers, terminate=True)
     return False
 
 

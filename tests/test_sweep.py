@@ -172,6 +172,64 @@ def test_each_run_is_bit_identical_to_its_seed_trained_alone_whatever_the_worker
     assert run_files(tmp_path / "alone" / "seed-0") != run_files(tmp_path / "alone" / "seed-1")
 
 
+def sweep_workers(process: psutil.Process) -> set[int]:
+    """The pids of ``process``'s multiprocessing workers (not its resource tracker)."""
+    return {child.pid for child in process.children() if "spawn_main" in " ".join(child.cmdline())}
+
+
+def test_the_next_sweep_reuses_the_workers_and_a_reused_worker_changes_no_result(tmp_path):
+    # starting a worker costs seconds (a fresh interpreter imports torch): a notebook's second
+    # sweep must find the first one's workers, and a worker that already trained other runs, of
+    # another algorithm, must give the same bits as a fresh one
+    from rlcourse.sweep import shutdown_workers
+
+    shutdown_workers()
+    first = train_seeds("ddpg", "Pendulum-v1", [0, 1], out=tmp_path / "first",
+                        overrides=TINY_DDPG, steps=300, workers=2, progress=False)
+    workers = sweep_workers(psutil.Process())
+    assert len(workers) == 2, "the first sweep's workers stopped with it"
+    train_seeds("qlearning", "FrozenLake-v1", "0-1", out=tmp_path / "between", episodes=50,
+                workers=2, progress=False)
+    again = train_seeds("ddpg", "Pendulum-v1", [1, 0], out=tmp_path / "again",
+                        overrides=TINY_DDPG, steps=300, workers=2, progress=False)
+    assert sweep_workers(psutil.Process()) == workers
+    for seed in (0, 1):
+        assert run_files(again.out / f"seed-{seed}") == run_files(first.out / f"seed-{seed}")
+    shutdown_workers()
+    assert not any(psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+                   for pid in workers)
+
+
+def test_the_kept_workers_end_when_their_parent_is_killed(tmp_path):
+    # a notebook kernel killed by a restart never shuts its pool down: its workers must not wait
+    # for work for ever
+    script = (f"import os, signal, psutil\n"
+              f"from rlcourse.sweep import train_seeds\n"
+              f"if __name__ == '__main__':\n"
+              f"    train_seeds('qlearning', 'FrozenLake-v1', '0-1', out={str(tmp_path / 'out')!r},\n"
+              f"                episodes=20, workers=2, progress=False)\n"
+              f"    print(*[child.pid for child in psutil.Process().children()\n"
+              f"            if 'spawn_main' in ' '.join(child.cmdline())], flush=True)\n"
+              f"    os.kill(os.getpid(), signal.SIGKILL)\n")
+    (tmp_path / "parent.py").write_text(script)
+    done = subprocess.run([sys.executable, str(tmp_path / "parent.py")], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    workers = [int(pid) for pid in done.stdout.split()]
+    assert workers, done.stdout
+
+    def alive(pid):
+        try:
+            return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return False
+
+    deadline = time.monotonic() + 15
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(alive(pid) for pid in workers), "a worker outlived its killed parent"
+
+
 def test_resume_trains_only_the_run_that_did_not_finish_and_it_comes_out_the_same(tmp_path):
     out = tmp_path / "sweep"
     train_seeds("qlearning", "FrozenLake-v1", "0-1", out=out, episodes=200, workers=1,
