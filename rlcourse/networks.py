@@ -49,8 +49,10 @@ def soft_update(target: nn.Module, online: nn.Module, tau: float) -> None:
     """θ⁻ ← τ θ + (1 − τ) θ⁻, with ``tau`` the weight of the online network (0 < τ ≤ 1)."""
     if not 0.0 < tau <= 1.0:
         raise ValueError(f"tau must be in (0, 1], got {tau}")
-    for target_param, param in zip(target.parameters(), online.parameters()):
-        target_param.lerp_(param, tau)  # target + tau * (online - target)
+    # target + tau * (online - target) for every parameter, as one call over the two lists: the
+    # same bits as a loop of lerp_ (tested), without its per-tensor Python overhead (a DDPG
+    # update runs two of these)
+    torch._foreach_lerp_(list(target.parameters()), list(online.parameters()), tau)
 
 
 def select_device(prefer: str = "auto") -> torch.device:

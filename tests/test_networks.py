@@ -59,6 +59,25 @@ def test_soft_update_arithmetic_by_hand():
     assert torch.allclose(target.weight, torch.full((1, 2), 6.4))
 
 
+def test_soft_update_gives_the_bits_of_one_lerp_per_parameter():
+    # soft_update runs one _foreach_lerp_ over all parameters; the stored outputs of chapter 06
+    # were made with a loop of lerp_, so the two must agree to the bit, on every tensor, over many
+    # updates (a different formula, e.g. tau * online + (1 - tau) * target, rounds differently)
+    torch.manual_seed(0)
+    online, target = Critic(3, 1, (16, 16)), Critic(3, 1, (16, 16))
+    by_loop = Critic(3, 1, (16, 16))
+    by_loop.load_state_dict(target.state_dict())
+    for _ in range(20):
+        with torch.no_grad():
+            for param in online.parameters():
+                param.add_(torch.randn_like(param))
+            for want, param in zip(by_loop.parameters(), online.parameters()):
+                want.lerp_(param, 0.01)
+        soft_update(target, online, 0.01)
+    assert all(torch.equal(got, want) for got, want in zip(target.parameters(), by_loop.parameters()))
+    assert not torch.equal(target.net[0].weight, online.net[0].weight)
+
+
 def test_soft_update_tau_one_is_a_hard_update():
     target, online = constant_net(2.0), constant_net(10.0)
     soft_update(target, online, tau=1.0)
