@@ -26,6 +26,8 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from rlcourse.i18n import _
+
 # pygame (which renders the classic-control envs) asks SDL for a display it does not need for
 # rgb_array frames; the dummy driver keeps it quiet on headless machines and in CI.
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
@@ -76,7 +78,7 @@ def seed_everything(seed: int) -> np.random.Generator:
     import torch
 
     if not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        raise ValueError(_("seed must be a non-negative integer, got {seed}").format(seed=repr(seed)))
     seed = int(seed)  # Python's random.seed refuses numpy integers
     random.seed(seed)
     np.random.seed(seed)
@@ -126,11 +128,12 @@ def make_env(env_id: str, *, seed: int | None = None, render_mode: str | None = 
     """
     if env_id not in gym.registry:
         close = difflib.get_close_matches(env_id, list(gym.registry), n=3, cutoff=0.5)
-        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        raise UnknownEnvError(
-            f"Unknown environment id {env_id!r}.{hint} "
-            "gymnasium.pprint_registry() lists every id."
-        )
+        if close:
+            message = _("Unknown environment id {env_id}. Did you mean {close}? "
+                        "gymnasium.pprint_registry() lists every id.")
+        else:
+            message = _("Unknown environment id {env_id}. gymnasium.pprint_registry() lists every id.")
+        raise UnknownEnvError(message.format(env_id=repr(env_id), close=", ".join(repr(c) for c in close)))
     env = gym.make(env_id, render_mode=render_mode, **kwargs)
     if seed is not None:
         env.reset(seed=seed)
@@ -164,10 +167,10 @@ def require_action_space(env: gym.Env, kind: type[gym.spaces.Space], algo: str, 
     if not isinstance(env.action_space, kind):
         have = type(env.action_space).__name__
         env_id = env.spec.id if env.spec else type(env.unwrapped).__name__
-        raise ValueError(
-            f"{algo} needs a {kind.__name__} action space, but {env_id} has {have} "
-            f"({env.action_space}). Use {instead} for this environment."
-        )
+        raise ValueError(_("{algo} needs a {kind} action space, but {env_id} has {have} ({space}). "
+                           "Use {instead} for this environment.").format(
+                               algo=algo, kind=kind.__name__, env_id=env_id, have=have,
+                               space=env.action_space, instead=instead))
 
 
 @dataclass(frozen=True)
@@ -235,7 +238,7 @@ def evaluate(env: gym.Env | str, policy: Policy, *, episodes: int = 20, seed: in
         max_steps: per-episode hard cap.
     """
     if episodes < 1:
-        raise ValueError(f"episodes must be at least 1, got {episodes}")
+        raise ValueError(_("episodes must be at least 1, got {episodes}").format(episodes=episodes))
     with open_env(env) as env:
         returns = [rollout(env, policy, seed=seed + i, max_steps=max_steps).episode_return
                    for i in range(episodes)]

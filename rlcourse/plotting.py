@@ -12,6 +12,8 @@ from typing import Callable
 import matplotlib.pyplot as plt
 import numpy as np
 
+from rlcourse.i18n import _
+
 # --- learning curves (all chapters) ---------------------------------------------------------------
 
 #: The spread band drawn around the median: percentiles over seeds at each step.
@@ -43,23 +45,24 @@ def seed_curves(metrics: list, column: str = "eval_mean_return", *,
 
     runs = [metrics] if isinstance(metrics, Metrics) else list(metrics)
     if not runs:
-        raise ValueError("no runs given: pass a list with one Metrics per seed")
+        raise ValueError(_("no runs given: pass a list with one Metrics per seed"))
     curves = []
     for index, run in enumerate(runs):
         pairs = sorted(run.column(column))
         if not pairs:
             known = sorted({key for row in run.rows for key in row})
-            raise ValueError(f"run {index} has no values in column {column!r}; "
-                             f"its columns: {', '.join(known) or 'none (empty run)'}")
+            raise ValueError(_("run {index} has no values in column {column}; its columns: {columns}").format(
+                index=index, column=repr(column), columns=", ".join(known) or _("none (empty run)")))
         steps, values = np.array(pairs, dtype=float).T  # (n_rows,), (n_rows,)
         curves.append((steps, values))
-    if all(np.array_equal(curves[0][0], steps) for steps, _ in curves):
-        return curves[0][0], np.stack([values for _, values in curves])
-    low = max(steps[0] for steps, _ in curves)
-    high = min(steps[-1] for steps, _ in curves)
+    if all(np.array_equal(curves[0][0], steps) for steps, _values in curves):
+        return curves[0][0], np.stack([values for _steps, values in curves])
+    low = max(steps[0] for steps, _values in curves)
+    high = min(steps[-1] for steps, _values in curves)
     if low > high:
-        raise ValueError(f"the seeds' step ranges in column {column!r} do not overlap "
-                         f"(latest first step {low:g} > earliest last step {high:g})")
+        raise ValueError(_("the seeds' step ranges in column {column} do not overlap (latest first step "
+                           "{low} > earliest last step {high})").format(
+                               column=repr(column), low=f"{low:g}", high=f"{high:g}"))
     grid = np.linspace(low, high, points) if high > low else np.array([low])
     return grid, np.stack([np.interp(grid, steps, values) for steps, values in curves])
 
@@ -92,11 +95,12 @@ def plot_learning_curves(runs: dict[str, list], *, column: str = "eval_mean_retu
         >>> ax = plot_learning_curves({"DQN": [m]}, threshold=475)
     """
     if spread not in SPREADS:
-        raise ValueError(f"spread must be one of {', '.join(SPREADS)}, got {spread!r}")
+        raise ValueError(_("spread must be one of {choices}, got {spread}").format(
+            choices=", ".join(SPREADS), spread=repr(spread)))
     if not runs:
-        raise ValueError("runs is empty: pass {label: [Metrics, ...]}")
+        raise ValueError(_("runs is empty: pass {{label: [Metrics, ...]}}").format())
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 4))
+        _figure, ax = plt.subplots(figsize=(7, 4))
     low_q, high_q = SPREADS[spread]
     for label, metrics in runs.items():
         try:
@@ -174,9 +178,8 @@ def grid_layout(env) -> GridLayout:
             cells[unwrapped.shape[0] - 1, -1] = "G"
             return GridLayout(cells, _CLIFFWALKING_MOVES)
     name = env.spec.id if env.spec else type(env.unwrapped).__name__
-    raise ValueError(f"{name} is not a grid world this plot knows (FrozenLake, CliffWalking); "
-                     "plot its Q-table as a plain array instead: "
-                     "plt.imshow(q_table, aspect='auto')")
+    raise ValueError(_("{name} is not a grid world this plot knows (FrozenLake, CliffWalking); plot its "
+                       "Q-table as a plain array instead: plt.imshow(q_table, aspect='auto')").format(name=name))
 
 
 def _mark_cells(ax: plt.Axes, layout: GridLayout, line_color: str = "white") -> None:
@@ -226,10 +229,11 @@ def plot_q_table(q_table: np.ndarray, env, *, ax: plt.Axes | None = None,
     n_rows, n_cols = layout.shape
     q_table = np.asarray(q_table, dtype=float)
     if q_table.shape[0] != n_rows * n_cols:
-        raise ValueError(f"q_table has {q_table.shape[0]} rows but this grid has "
-                         f"{n_rows} x {n_cols} = {n_rows * n_cols} states")
+        raise ValueError(_("q_table has {rows} rows but this grid has {n_rows} x {n_cols} = {states} "
+                           "states").format(rows=q_table.shape[0], n_rows=n_rows, n_cols=n_cols,
+                                            states=n_rows * n_cols))
     if ax is None:
-        _, ax = plt.subplots(figsize=(0.6 * n_cols + 1.5, 0.6 * n_rows + 0.4))
+        _figure, ax = plt.subplots(figsize=(0.6 * n_cols + 1.5, 0.6 * n_rows + 0.4))
     values = q_table.max(axis=1).reshape(n_rows, n_cols)  # (n_rows, n_cols)
     image = ax.imshow(values, cmap="viridis", vmin=vmin, vmax=vmax)
     _mark_cells(ax, layout)
@@ -305,7 +309,7 @@ def plot_q_table_snapshots(snapshots: list[tuple[int, np.ndarray]], env, *,
         count: how many snapshots to show (evenly spaced, always the first and the last).
     """
     if not snapshots:
-        raise ValueError("no snapshots: train with snapshot_every > 0")
+        raise ValueError(_("no snapshots: train with snapshot_every > 0"))
     picks = np.linspace(0, len(snapshots) - 1, min(count, len(snapshots)))
     picks = np.unique(picks.round().astype(int))
     n_rows, n_cols = grid_layout(env).shape
@@ -392,9 +396,9 @@ def plot_target_lag(snapshots: list[QSnapshot], *, ax: plt.Axes | None = None,
         The Axes; its first line is the online network's curve, its second the target's.
     """
     if not snapshots:
-        raise ValueError("no snapshots: record QSnapshot(step, online, target) during training")
+        raise ValueError(_("no snapshots: record QSnapshot(step, online, target) during training"))
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 3.5))
+        _figure, ax = plt.subplots(figsize=(7, 3.5))
     steps = [snapshot.step for snapshot in snapshots]
     online = [snapshot.online.max(axis=1).mean() for snapshot in snapshots]
     target = [snapshot.target.max(axis=1).mean() for snapshot in snapshots]
@@ -510,8 +514,8 @@ def pendulum_surface(actor, critic=None, *, n_angles: int = 61,
     obs = pendulum_obs(*np.meshgrid(angles, velocities)).reshape(-1, 3)  # (n_v * n_a, 3)
     action, q_values = _evaluate_actor_critic(actor, critic, obs)
     if action.shape[1] != 1:
-        raise ValueError(f"a policy map needs a one-dimensional action, the actor gives "
-                         f"{action.shape[1]} numbers per state")
+        raise ValueError(_("a policy map needs a one-dimensional action, the actor gives {count} numbers "
+                           "per state").format(count=action.shape[1]))
     surface = {"angles": angles, "velocities": velocities,
                "action": action[:, 0].reshape(n_velocities, n_angles)}
     if q_values is not None:

@@ -22,6 +22,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, TypeVar, get_args, get_type_hints
 
+from rlcourse.i18n import _
+
 METRIC_COLUMNS = ("step", "episode", "episode_return", "eval_mean_return")
 
 ConfigT = TypeVar("ConfigT")
@@ -44,7 +46,8 @@ def check_range(name: str, value: float, low: float | None = None, high: float |
         right = ")" if high_open else "]"
         lo = "-inf" if low is None else f"{low:g}"
         hi = "inf" if high is None else f"{high:g}"
-        raise ValueError(f"{name} must be in {left}{lo}, {hi}{right}, got {value!r}")
+        raise ValueError(_("{name} must be in {interval}, got {value}").format(
+            name=name, interval=f"{left}{lo}, {hi}{right}", value=repr(value)))
 
 
 def _parse_value(text: str, current: Any, name: str, hint: Any = None) -> Any:
@@ -77,7 +80,8 @@ def _parse_value(text: str, current: Any, name: str, hint: Any = None) -> Any:
         return type(current)(text)
     except ValueError:
         kind = type(current).__name__
-        raise ValueError(f"--set {name}={text}: expected a value of type {kind}") from None
+        raise ValueError(_("--set {name}={text}: expected a value of type {kind}").format(
+            name=name, text=text, kind=kind)) from None
 
 
 def apply_overrides(config: ConfigT, overrides: list[str] | dict[str, Any] | None) -> ConfigT:
@@ -100,8 +104,8 @@ def apply_overrides(config: ConfigT, overrides: list[str] | dict[str, Any] | Non
         _split_pair(text) for text in overrides)
     for key, value in items:
         if key not in fields:
-            raise ValueError(f"unknown hyperparameter {key!r} for {type(config).__name__}; "
-                             f"valid keys: {', '.join(sorted(fields))}")
+            raise ValueError(_("unknown hyperparameter {key} for {config}; valid keys: {keys}").format(
+                key=repr(key), config=type(config).__name__, keys=", ".join(sorted(fields))))
         current = getattr(config, key)
         pairs[key] = (_parse_value(value, current, key, hints.get(key)) if isinstance(value, str)
                       else value)
@@ -110,7 +114,7 @@ def apply_overrides(config: ConfigT, overrides: list[str] | dict[str, Any] | Non
 
 def _split_pair(text: str) -> tuple[str, str]:
     if "=" not in text:
-        raise ValueError(f"--set expects key=value, got {text!r}")
+        raise ValueError(_("--set expects key=value, got {text}").format(text=repr(text)))
     key, value = text.split("=", 1)
     return key.strip(), value.strip()
 
@@ -244,5 +248,5 @@ def interruptible() -> Iterator[Interrupt]:
         yield flag
     except KeyboardInterrupt:
         flag.interrupted = True
-        print("Training interrupted: returning the agent and the metrics gathered so far.")
+        print(_("Training interrupted: returning the agent and the metrics gathered so far."))
 

@@ -48,6 +48,7 @@ import socket
 import tempfile
 import threading
 import traceback
+import unicodedata
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -57,6 +58,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 
 from rlcourse.envs import SOLVED_THRESHOLDS, make_env
+from rlcourse.i18n import N_, _
 from rlcourse.runs import Metrics, _split_pair, apply_overrides, read_json, write_json
 
 #: Environment variable holding a Ray cluster address; used when ``ray_address`` is not given.
@@ -79,30 +81,32 @@ def parse_seeds(text: str) -> list[int]:
             that runs backwards, or a seed listed twice.
     """
     if not text.strip():
-        raise ValueError(f"--seeds {text!r} gives no seeds: pass e.g. 0-4 or 0,2,5")
+        raise ValueError(_("--seeds {text} gives no seeds: pass e.g. 0-4 or 0,2,5").format(text=repr(text)))
     seeds: list[int] = []
     for part in (p.strip() for p in text.split(",")):
         match = re.fullmatch(r"(\d+)(?:-(\d+))?", part)
         if not match:
-            raise ValueError(f"--seeds {text!r}: {part!r} is not a seed or a range; write seeds "
-                             "as non-negative integers, e.g. 0-4 or 0,2,5 or 0-4,10-14")
+            raise ValueError(_("--seeds {text}: {part} is not a seed or a range; write seeds as "
+                               "non-negative integers, e.g. 0-4 or 0,2,5 or 0-4,10-14").format(
+                                   text=repr(text), part=repr(part)))
         first, last = int(match[1]), int(match[2] or match[1])
         if last < first:
-            raise ValueError(f"--seeds {text!r}: the range {part} gives no seeds "
-                             f"(write {last}-{first})")
+            raise ValueError(_("--seeds {text}: the range {part} gives no seeds (write {last}-{first})").format(
+                text=repr(text), part=part, last=last, first=first))
         seeds += range(first, last + 1)
     return _check_seeds(seeds, text)
 
 
 def _check_seeds(seeds: list[int], text: Any) -> list[int]:
     if not seeds:
-        raise ValueError(f"--seeds {text!r} gives no seeds: pass e.g. 0-4 or 0,2,5")
+        raise ValueError(_("--seeds {text} gives no seeds: pass e.g. 0-4 or 0,2,5").format(text=repr(text)))
     seen: set[int] = set()
     for seed in seeds:
         if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-            raise ValueError(f"seeds must be non-negative integers, got {seed!r}")
+            raise ValueError(_("seeds must be non-negative integers, got {seed}").format(seed=repr(seed)))
         if seed in seen:
-            raise ValueError(f"--seeds {text!r} lists seed {seed} twice: each seed runs once")
+            raise ValueError(_("--seeds {text} lists seed {seed} twice: each seed runs once").format(
+                text=repr(text), seed=seed))
         seen.add(seed)
     return [int(seed) for seed in seeds]
 
@@ -125,8 +129,8 @@ def split_values(key: str, text: str, current: Any) -> list[str]:
     parts.append(text[start:])
     values = [part.strip() for part in parts]
     if any(not value for value in values):
-        raise ValueError(f"--set {key}={text}: an empty value; separate values with commas, "
-                         f"e.g. {key}=a,b")
+        raise ValueError(_("--set {key}={text}: an empty value; separate values with commas, "
+                           "e.g. {key}=a,b").format(key=key, text=text))
     return values
 
 
@@ -140,7 +144,7 @@ def parse_set_lists(algo: str, env_id: str,
     for text in texts:
         key, value = _split_pair(text)
         if key in settings or key in common:
-            raise ValueError(f"--set {key} is given twice; list its values once: {key}=a,b")
+            raise ValueError(_("--set {key} is given twice; list its values once: {key}=a,b").format(key=key))
         values = split_values(key, value, getattr(default, key, None))
         if len(values) > 1:
             settings[key] = values
@@ -269,11 +273,11 @@ def train_seeds(algo: str, env_id: str, seeds: str | Iterable[int], *, out: str 
             or with another sweep's runs, an unreachable Ray address or Ray not installed.
     """
     if algo not in _algorithms():
-        raise ValueError(f"unknown algorithm {algo!r}; choose one of "
-                         f"{', '.join(sorted(_algorithms()))}")
+        raise ValueError(_("unknown algorithm {algo}; choose one of {choices}").format(
+            algo=repr(algo), choices=", ".join(sorted(_algorithms()))))
     seed_list = parse_seeds(seeds) if isinstance(seeds, str) else _check_seeds(list(seeds), seeds)
     if workers is not None and workers < 1:
-        raise ValueError(f"--workers must be at least 1, got {workers}")
+        raise ValueError(_("--workers must be at least 1, got {workers}").format(workers=workers))
     make_env(env_id).close()  # an unknown id fails here, with the ids it resembles
     common = _common_overrides(overrides)
     tasks = _tasks(algo, env_id, seed_list, settings or {}, common, steps, episodes)
@@ -320,8 +324,8 @@ def train_seeds(algo: str, env_id: str, seeds: str | Iterable[int], *, out: str 
     if progress:
         print(sweep.table())
         if interrupted:
-            print(f"Interrupted: the finished runs are kept in {out}; run again with --resume "
-                  "(resume=True) to train only the others.")
+            print(_("Interrupted: the finished runs are kept in {out}; run again with --resume "
+                    "(resume=True) to train only the others.").format(out=out))
     return sweep
 
 
@@ -347,14 +351,15 @@ def _tasks(algo: str, env_id: str, seeds: list[int], settings: Mapping[str, Sequ
     swept: dict[str, list[str]] = {}
     for key, values in settings.items():
         if key in common:
-            raise ValueError(f"--set {key} is given both as a list to sweep and as one value; "
-                             "give it once")
+            raise ValueError(_("--set {key} is given both as a list to sweep and as one value; "
+                               "give it once").format(key=key))
         if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not values:
-            raise ValueError(f"settings[{key!r}] must be a non-empty list of values, got {values!r}")
+            raise ValueError(_("settings[{key}] must be a non-empty list of values, got {values}").format(
+                key=repr(key), values=repr(values)))
         swept[key] = [_value_text(value) for value in values]
         repeated = next((t for i, t in enumerate(swept[key]) if t in swept[key][:i]), None)
         if repeated is not None:
-            raise ValueError(f"--set {key}: the value {repeated} is listed twice")
+            raise ValueError(_("--set {key}: the value {value} is listed twice").format(key=key, value=repeated))
     default = _default_config(algo, env_id)
     apply_overrides(default, common)  # a bad common value is reported without a setting's name
     combos = [dict(zip(swept, values)) for values in itertools.product(*swept.values())]
@@ -362,7 +367,8 @@ def _tasks(algo: str, env_id: str, seeds: list[int], settings: Mapping[str, Sequ
         try:
             apply_overrides(default, {**common, **combo})
         except ValueError as error:
-            raise ValueError(f"setting {setting_label(combo)}: {error}") from None
+            raise ValueError(_("setting {setting}: {error}").format(setting=setting_label(combo),
+                                                                   error=error)) from None
     tasks = []
     for seed in seeds:  # seeds outside: an interrupted sweep has the same seeds in every setting
         for combo in combos:
@@ -380,22 +386,22 @@ def _finished_runs(out: Path, tasks: list[RunTask], spec: dict[str, Any],
     if not out.exists():
         return {}
     if not out.is_dir():
-        raise ValueError(f"--out {out} is a file; choose a folder")
+        raise ValueError(_("--out {out} is a file; choose a folder").format(out=out))
     holds_runs = (out / SUMMARY).is_file() or any(out.rglob("config.json"))
     if not holds_runs:
         return {}
     if not resume:
-        raise ValueError(f"--out {out} already holds runs; pass --resume (resume=True) to train "
-                         "only the missing ones, or choose another folder")
+        raise ValueError(_("--out {out} already holds runs; pass --resume (resume=True) to train "
+                           "only the missing ones, or choose another folder").format(out=out))
     if not (out / SUMMARY).is_file():
-        raise ValueError(f"--out {out} holds runs but no {SUMMARY}: it was not written by a "
-                         "sweep; choose another folder")
+        raise ValueError(_("--out {out} holds runs but no {summary}: it was not written by a "
+                           "sweep; choose another folder").format(out=out, summary=SUMMARY))
     stored = read_json(out / SUMMARY)
     for key in _SPEC_KEYS:
         if stored.get(key) != spec[key]:
-            raise ValueError(f"--resume: {out} holds a sweep with {key}={stored.get(key)!r}, "
-                             f"this one has {key}={spec[key]!r}; use the same arguments or "
-                             "another --out")
+            raise ValueError(_("--resume: {out} holds a sweep with {key}={stored}, this one has "
+                               "{key}={asked}; use the same arguments or another --out").format(
+                                   out=out, key=key, stored=repr(stored.get(key)), asked=repr(spec[key])))
     done = {}
     for task in tasks:
         record = _finished_record(out / task.rel_dir)
@@ -546,9 +552,9 @@ def _connect_ray(address: str) -> tuple[Any, bool]:
     try:
         import ray
     except ImportError:
-        raise ValueError(f"a Ray address was given ({address!r}) but Ray is not installed: "
-                         "pip install 'rlcourse[cluster]', or unset --ray / "
-                         f"{RAY_ADDRESS_ENV} to run here") from None
+        raise ValueError(_("a Ray address was given ({address}) but Ray is not installed: "
+                           "pip install 'rlcourse[cluster]', or unset --ray / {variable} to run "
+                           "here").format(address=repr(address), variable=RAY_ADDRESS_ENV)) from None
     if ray.is_initialized():  # a notebook that connected already
         return ray, False
     host_port = re.fullmatch(r"(?:ray://)?\[?([^\]\s]+?)\]?:(\d+)", address)
@@ -556,13 +562,15 @@ def _connect_ray(address: str) -> tuple[Any, bool]:
         try:
             socket.create_connection((host_port[1], int(host_port[2])), timeout=5).close()
         except OSError as error:
-            raise ValueError(f"cannot reach a Ray cluster at {address} ({error.strerror or error}); "
-                             "start one with `ray start --head` or check the address") from None
+            raise ValueError(_("cannot reach a Ray cluster at {address} ({error}); start one with "
+                               "`ray start --head` or check the address").format(
+                                   address=address, error=error.strerror or error)) from None
     try:
         ray.init(address=address, logging_level="ERROR", log_to_driver=False)
     except (ConnectionError, RuntimeError, ValueError) as error:
         first_line = (str(error).strip() or type(error).__name__).splitlines()[0]
-        raise ValueError(f"cannot connect to the Ray cluster at {address}: {first_line}") from None
+        raise ValueError(_("cannot connect to the Ray cluster at {address}: {error}").format(
+            address=address, error=first_line)) from None
     return ray, True
 
 
@@ -665,35 +673,54 @@ def _run_summary(run: RunResult, out: Path) -> dict[str, Any]:
 
 
 def _run_line(run: RunResult, threshold: float | None) -> str:
-    where = f"{run.label} seed {run.seed}"
+    where = _("{setting} seed {seed}").format(setting=_shown_label(run.label, run.setting), seed=run.seed)
     if run.status != "finished":
-        return f"{where}: {run.status}: {run.error}"
+        return _("{where}: {status}: {error}").format(where=where, status=_(_STATUS_WORDS[run.status]),
+                                                      error=run.error)
     mean = run.record["mean_return"]
-    solved = "" if threshold is None else " (solved)" if mean >= threshold else " (not solved)"
-    return f"{where}: final greedy return {mean:.2f}{solved}, {run.record['train_seconds']:.1f} s"
+    solved = "" if threshold is None else _(" (solved)") if mean >= threshold else _(" (not solved)")
+    return _("{where}: final greedy return {mean}{solved}, {seconds} s").format(
+        where=where, mean=f"{mean:.2f}", solved=solved, seconds=f"{run.record['train_seconds']:.1f}")
+
+
+#: how a run that did not finish is named in the lines printed while a sweep runs (summary.json
+#: keeps the status itself, in English)
+_STATUS_WORDS = {"failed": N_("failed"), "interrupted": N_("interrupted")}
+
+
+def _shown_label(label: str, setting: Mapping[str, str]) -> str:
+    """A setting's label as printed: ``defaults`` (a sweep with one setting) in the language set."""
+    return label if setting else _("defaults")
+
+
+def _width(text: str) -> int:
+    """The columns ``text`` takes in a terminal: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
 def summary_table(summary: dict[str, Any]) -> str:
     """One line per setting: runs finished, median and IQR of the final greedy return, seeds
     solved, median training time, runs failed."""
     threshold = summary["threshold"]
-    header = ("setting", "finished", "median return", "IQR (25-75 %)",
-              f"solved (>= {threshold:g})" if threshold is not None else "solved",
-              "median train s", "failed")
+    header = (_("setting"), _("finished"), _("median return"), _("IQR (25-75 %)"),
+              _("solved (>= {threshold})").format(threshold=f"{threshold:g}") if threshold is not None
+              else _("solved"), _("median train s"), _("failed"))
     rows = [header]
     for entry in summary["by_setting"]:
         have = entry["finished"] > 0
-        rows.append((entry["label"], f"{entry['finished']}/{entry['runs']}",
+        rows.append((_shown_label(entry["label"], entry["setting"]), f"{entry['finished']}/{entry['runs']}",
                      f"{entry['final_return_median']:.2f}" if have else "-",
-                     f"{entry['final_return_q25']:.2f} to {entry['final_return_q75']:.2f}"
+                     _("{low} to {high}").format(low=f"{entry['final_return_q25']:.2f}",
+                                                 high=f"{entry['final_return_q75']:.2f}")
                      if have else "-",
-                     "n/a" if entry["solved"] is None else f"{entry['solved']}/{entry['finished']}",
+                     _("n/a") if entry["solved"] is None else f"{entry['solved']}/{entry['finished']}",
                      f"{entry['train_seconds_median']:.1f}" if have else "-",
                      str(entry["failed"])))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(header))]
+    lines = ["  ".join(cell + " " * (width - _width(cell)) for cell, width in zip(row, widths)).rstrip()
              for row in rows]
-    title = f"{summary['algo']} on {summary['env_id']}, seeds {_seed_ranges(summary['seeds'])}"
+    title = _("{algo} on {env_id}, seeds {seeds}").format(algo=summary["algo"], env_id=summary["env_id"],
+                                                          seeds=_seed_ranges(summary["seeds"]))
     return "\n".join([title, *lines])
 
 

@@ -29,6 +29,7 @@ from typing import Any, Callable, Iterator, TypeVar
 
 from rlcourse.envs import (HELDOUT_SEED, SOLVED_THRESHOLDS, VALIDATION_SEED, Policy, evaluate,
                            extend_evaluation, make_env)
+from rlcourse.i18n import _
 from rlcourse.progress import progress_bar, show_eval
 from rlcourse.runs import (Metrics, NonFiniteLossError, config_record, eval_record, interruptible,
                            write_json)
@@ -189,11 +190,16 @@ class TrainingLoop:
             network.load_state_dict(self._last_good[name])
         self.run.steps, self.run.episodes = self.step, self.episode
         self.run.train_seconds += time.perf_counter() - self._clock
-        where = (f"; the last good checkpoint (step {self._last_good_step}) is in "
-                 f"{self.checkpoint_dir}" if self.checkpoint_dir is not None else "")
-        return NonFiniteLossError(
-            f"{self.algo} stopped at step {self.step}: {what} ({advice}). The agent was reset to "
-            f"its weights at step {self._last_good_step}{where}.", self.run)
+        if self.checkpoint_dir is not None:
+            message = _("{algo} stopped at step {step}: {what} ({advice}). The agent was reset to its "
+                        "weights at step {good_step}; the last good checkpoint (step {good_step}) is in "
+                        "{folder}.")
+        else:
+            message = _("{algo} stopped at step {step}: {what} ({advice}). The agent was reset to its "
+                        "weights at step {good_step}.")
+        return NonFiniteLossError(message.format(algo=self.algo, step=self.step, what=what, advice=advice,
+                                                 good_step=self._last_good_step, folder=self.checkpoint_dir),
+                                  self.run)
 
     def save(self, path: str | Path) -> None:
         """Save the agent as a checkpoint, with what a resume needs (step, episode, config)."""
@@ -215,8 +221,8 @@ class TrainingLoop:
                                           episodes=self.stop_eval_episodes).mean_return
             if validated >= self.stop_at_return:
                 run.solved_return = validated
-                self.bar.set_description(f"{self.algo} {self.env_id}: solved at step {self.step}, "
-                                         "stopped")
+                self.bar.set_description(_("{algo} {env_id}: solved at step {step}, stopped").format(
+                    algo=self.algo, env_id=self.env_id, step=self.step))
         self._last_good, self._last_good_step = self._snapshot(), self.step
         if self.checkpoint_dir is not None:
             self.save(self.checkpoint_dir)

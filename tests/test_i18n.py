@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import io
+import re
 import shutil
 import subprocess
 import sys
@@ -192,3 +193,108 @@ def test_the_catalogue_is_installed_with_the_package(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"rlcourse/locale/zh_CN/LC_MESSAGES/rlcourse.mo", "rlcourse/locale/zh_CN/LC_MESSAGES/rlcourse.po",
             "rlcourse/i18n.py"} <= names
+
+
+# --- the messages of the training tools: one real error (or label) per module, in both languages ---
+
+
+def _raised(call) -> str:
+    with pytest.raises(ValueError) as caught:
+        call()
+    return str(caught.value)
+
+
+def _both(call) -> tuple[str, str]:
+    """``call``'s error message in English, then in Chinese (set_language, as a learner does)."""
+    i18n.set_language("en")
+    english = _raised(call)
+    i18n.set_language("zh")
+    return english, _raised(call)
+
+
+def test_a_sweep_error_follows_the_language():
+    from rlcourse.sweep import parse_seeds
+
+    english, chinese = _both(lambda: parse_seeds("0-4,3"))
+    assert english == "--seeds '0-4,3' lists seed 3 twice: each seed runs once"
+    assert chinese == "--seeds '0-4,3' 把种子 3 列了两次：每个种子只运行一次"
+
+
+def test_an_unknown_env_id_is_named_in_the_language_set():
+    from rlcourse.envs import UnknownEnvError, make_env
+
+    english, chinese = _both(lambda: make_env("CartPol-v1"))
+    assert english.startswith("Unknown environment id 'CartPol-v1'. Did you mean 'CartPole-v1'")
+    assert chinese.startswith("未知的环境 id 'CartPol-v1'。你想用的是 'CartPole-v1'")
+    assert chinese.endswith("吗？gymnasium.pprint_registry() 会列出所有 id。")
+    with pytest.raises(UnknownEnvError):  # still the class a caller catches
+        make_env("CartPol-v1")
+
+
+def test_a_bad_override_is_refused_in_the_language_set():
+    from rlcourse.runs import apply_overrides
+    from rlcourse.tabular import default_config
+
+    config = default_config("FrozenLake-v1")
+    english, chinese = _both(lambda: apply_overrides(config, ["gamma=fast"]))
+    assert english == "--set gamma=fast: expected a value of type float"
+    assert chinese == "--set gamma=fast：需要一个 float 类型的值"
+    english, chinese = _both(lambda: apply_overrides(config, ["gamma=1.5"]))
+    assert english == "gamma must be in [0, 1], got 1.5"
+    assert chinese == "gamma 必须在 [0, 1] 内，收到的是 1.5"
+
+
+def test_a_plotting_error_follows_the_language():
+    from rlcourse.plotting import seed_curves
+
+    english, chinese = _both(lambda: seed_curves([]))
+    assert english == "no runs given: pass a list with one Metrics per seed"
+    assert chinese == "没有给出任何运行：请传入一个列表，每个种子一个 Metrics"
+
+
+class _AlwaysLeft:
+    """A CartPole agent that always pushes left (greedy return about 9): enough to be "solved" at 5."""
+
+    def act(self, obs):
+        return 0
+
+
+@pytest.mark.parametrize("language, label", [("en", "test CartPole-v1: solved at step 5, stopped"),
+                                             ("zh", "test CartPole-v1：第 5 步已解决，停止训练")])
+def test_the_solved_label_of_the_progress_bar_follows_the_language(monkeypatch, capsys, language, label):
+    from rlcourse.runs import Metrics
+    from rlcourse.training import Run, TrainingLoop
+
+    monkeypatch.delenv("RLCOURSE_PROGRESS", raising=False)
+    i18n.set_language(language)
+    run = Run(agent=_AlwaysLeft(), metrics=Metrics(), config=None)
+    with TrainingLoop(run, algo="test", env_id="CartPole-v1", seed=0, steps=20, episodes=None, networks={},
+                      eval_every=5, eval_episodes=1, stop_at_return=5.0, stop_eval_episodes=2,
+                      progress=True) as loop:
+        for _step in loop.steps():
+            loop.end_step()
+    assert run.solved_return is not None and run.steps == 5
+    assert loop.bar.desc == label + ": "  # tqdm's own separator
+    assert label in capsys.readouterr().err  # the bar as the terminal drew it
+
+
+def test_the_sweep_table_is_in_the_language_set_and_its_columns_line_up():
+    from rlcourse.sweep import RunResult, _setting_summary, _width, summary_table
+
+    runs = [RunResult(seed, {}, Path(f"seed-{seed}"), "finished", record={"mean_return": 3.0 + seed,
+                                                                           "train_seconds": 10.0})
+            for seed in range(3)]
+    summary = {"algo": "dqn", "env_id": "CartPole-v1", "seeds": [0, 1, 2], "threshold": 4.0,
+               "by_setting": [_setting_summary("defaults", runs, threshold=4.0)]}
+    i18n.set_language("zh")
+    title, header, row = summary_table(summary).splitlines()
+    assert title == "dqn 在 CartPole-v1 上，种子 0-2"
+    assert header.split() == ["设置", "完成", "回报中位数", "四分位距（25–75", "%）", "已解决（>=", "4）",
+                              "训练秒数中位数", "失败"]
+    assert row.split()[0] == "默认值"
+    # each column starts at the same terminal column in the header and the row (a Chinese character
+    # is two columns wide)
+    starts = [_width(header[:match.start()]) for match in re.finditer(r"(?<=  )\S", header)]
+    assert starts == [_width(row[:match.start()]) for match in re.finditer(r"(?<=  )\S", row)]
+    i18n.set_language("en")
+    assert summary_table(summary).splitlines()[1].split()[:3] == ["setting", "finished", "median"]

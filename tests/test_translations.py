@@ -37,7 +37,7 @@ def test_every_chapter_and_exercise_has_a_translation_source():
     english = {source.english for source in SOURCES}
     chapters = {f"notebooks/{p.name}" for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")}
     solutions = {f"exercises/solutions/{p.name}" for p in (ROOT / "exercises" / "solutions").glob("[0-9][0-9]_*.ipynb")}
-    assert chapters and solutions and chapters | solutions | {"notebooks/glossary.md"} <= english
+    assert chapters and solutions and chapters | solutions | {"notebooks/glossary.md", "exercises/README.md"} <= english
     built = {chinese for _, _, chinese in TARGETS}
     for learner in (ROOT / "exercises").glob("[0-9][0-9]_*.ipynb"):
         assert f"zh-CN/exercises/{learner.name}" in built, f"exercises/{learner.name} has no Chinese version"
@@ -281,11 +281,18 @@ def test_the_chinese_readme_opens_with_the_two_commands_and_links_every_chinese_
     assert rows == sorted(c for _, e, c in TARGETS if e.startswith("notebooks/") and c.endswith(".ipynb"))
 
 
+def _links(markdown: str) -> list[str]:
+    return re.findall(r"\]\(([^)\s]+)\)", markdown)
+
+
 def _spans(markdown: str) -> tuple[list[str], list[str], list[str], int]:
     fenced = re.findall(r"```.*?```", markdown, re.DOTALL)
     inline = re.sub(r"```.*?```", "", markdown, flags=re.DOTALL)
     code = sorted(" ".join(span.split()) for span in re.findall(r"`[^`]+`", inline))
-    return fenced, code, re.findall(r"\]\(([^)\s]+)\)", markdown), markdown.count(tool.BEGIN)
+    # a link to a heading of the same page (#grading-with-nbgrader) changes with that heading's
+    # translation; test_a_markdown_file_keeps_its_headings_and_links_and_its_anchors_resolve checks it
+    links = [link for link in _links(markdown) if not link.startswith("#")]
+    return fenced, code, links, markdown.count(tool.BEGIN)
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=[s.english for s in SOURCES])
@@ -297,3 +304,51 @@ def test_translations_keep_the_code_spans_links_and_solution_markers(source):
     changed = [f"{cid}: {_spans(tool._text(v['en']))} became {_spans(tool._text(v['zh']))}"
                for cid, v in entries if _spans(tool._text(v["en"])) != _spans(tool._text(v["zh"]))]
     assert not changed, f"{source.table}:\n  " + "\n  ".join(changed)
+
+
+# ---- the markdown files: the glossary and the exercises' instructors' guide
+
+MARKDOWN_TARGETS = [t for t in TARGETS if t[1].endswith(".md")]
+
+
+def _slug(heading: str) -> str:
+    """A heading's anchor as GitHub and MyST (the site's myst_heading_anchors) write it: lower case,
+    punctuation dropped, spaces as hyphens; Chinese characters stay."""
+    return re.sub(r"[^\w\u4e00-\u9fff\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def _headings(markdown: str) -> list[tuple[str, str]]:
+    """(level, title) of each heading, fenced code left out (a shell comment there is no heading)."""
+    return re.findall(r"^(#{1,6}) (.+)$", re.sub(r"```.*?```", "", markdown, flags=re.DOTALL), re.MULTILINE)
+
+
+def test_the_instructors_guide_is_built_in_chinese_and_linked_from_the_chinese_readme():
+    assert ("exercises/README.md", "zh-CN/exercises/README.md") in [(e, c) for _, e, c in MARKDOWN_TARGETS]
+    guide = (ROOT / "zh-CN" / "exercises" / "README.md").read_text(encoding="utf-8")
+    assert guide.startswith("# 练习：教师指南\n")
+    assert "](zh-CN/exercises/README.md)" in (ROOT / "README.zh-CN.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("source,english,chinese", MARKDOWN_TARGETS, ids=[t[2] for t in MARKDOWN_TARGETS])
+def test_a_markdown_file_keeps_its_headings_and_links_and_its_anchors_resolve(source, english, chinese):
+    en = (ROOT / english).read_text(encoding="utf-8")
+    zh = (ROOT / chinese).read_text(encoding="utf-8")
+    assert [level for level, _ in _headings(zh)] == [level for level, _ in _headings(en)], (
+        f"{chinese} has other headings than {english}")
+    assert [title for _, title in _headings(zh) if not CJK.search(title)] == [], f"{chinese}: a heading left in English"
+    assert [link for link in _links(zh) if not link.startswith("#")] == [
+        link for link in _links(en) if not link.startswith("#")]
+    for text, path in ((en, english), (zh, chinese)):
+        anchors = [link[1:] for link in _links(text) if link.startswith("#")]
+        assert set(anchors) <= {_slug(title) for _, title in _headings(text)}, f"{path}: a link to no heading"
+    assert len([link for link in _links(zh) if link.startswith("#")]) == len(
+        [link for link in _links(en) if link.startswith("#")])
+    # the site reads each exercise's time boxes from this language's guide (site/build_site.py,
+    # exercise_boxes): the Chinese table keeps the minutes where the site finds them
+    if english == "exercises/README.md":
+        spec = importlib.util.spec_from_file_location("rlcourse_site_build", ROOT / "site" / "build_site.py")
+        build_site = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(build_site)
+        minutes = lambda boxes: {name: [re.findall(r"\d+ min", box) for box in found] for name, found in boxes.items()}
+        assert minutes(build_site.exercise_boxes(zh)) == minutes(build_site.exercise_boxes(en))
+        assert len(build_site.exercise_boxes(en)) == 6

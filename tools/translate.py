@@ -13,7 +13,8 @@ that each record the English text they were made from (as gettext keys a message
 
 * a markdown cell: ``{"en": [lines of the English source], "zh": [lines of its translation]}``;
 * a code cell: one ``{"en": "# English comment", "zh": "# 中文注释"}`` per translated comment;
-* a markdown file (the glossary): one entry per paragraph or table row, keyed by its English text.
+* a markdown file (the glossary, the exercises' instructors' guide): one entry per paragraph or
+  table row, keyed by its English text.
 
 A cell whose English text has no entry is *missing*; one whose entries were all made from another
 English text is *stale* (``status`` prints the old and the new English). Entries that match no
@@ -74,6 +75,9 @@ def sources() -> list[Source]:
     if (ROOT / "notebooks" / "glossary.md").exists():
         found.append(Source("notebooks/glossary.md", f"translations/{LANGUAGE}/notebooks/glossary.json",
                             (("notebooks/glossary.md", f"{LANGUAGE}/notebooks/glossary.md"),)))
+    if (ROOT / "exercises" / "README.md").exists():  # the instructors' guide
+        found.append(Source("exercises/README.md", f"translations/{LANGUAGE}/exercises/README.json",
+                            (("exercises/README.md", f"{LANGUAGE}/exercises/README.md"),)))
     for path in sorted((ROOT / "exercises" / "solutions").glob("[0-9][0-9]_*.ipynb")):
         solution, learner = f"exercises/solutions/{path.name}", f"exercises/{path.name}"
         found.append(Source(solution, f"translations/{LANGUAGE}/exercises/{path.stem}.json",
@@ -325,11 +329,12 @@ def built(source: Source) -> dict[str, str]:
 
 
 def orphans() -> list[str]:
-    """Chinese notebooks (and the glossary) in zh-CN/ that no English source builds any more."""
+    """Chinese notebooks (and the markdown files) in zh-CN/ that no English source builds any more."""
     targets = {target for source in sources() for _, target in source.targets}
     found = [p for folder in ("notebooks", "exercises") for p in sorted((ROOT / LANGUAGE / folder).rglob("*.ipynb"))
              if ".ipynb_checkpoints" not in p.parts]
-    found += [p for p in [ROOT / LANGUAGE / "notebooks" / "glossary.md"] if p.exists()]
+    found += [p for p in [ROOT / LANGUAGE / "notebooks" / "glossary.md", ROOT / LANGUAGE / "exercises" / "README.md"]
+              if p.exists()]
     return [rel for rel in (str(p.relative_to(ROOT)) for p in found) if rel not in targets]
 
 
