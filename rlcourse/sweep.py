@@ -530,8 +530,8 @@ def _run_in_processes(tasks: list[RunTask], out: Path, workers: int,
                 outcome = future.result()
             except BrokenProcessPool:  # a worker was killed (out of memory, a signal)
                 broken = True
-                outcome = {"status": "failed", "error": "its worker process died "
-                           "(out of memory, or killed); the other runs of that moment too"}
+                outcome = {"status": "failed", "error": _("its worker process died "
+                           "(out of memory, or killed); the other runs of that moment too")}
             record(futures[future], outcome)
     except KeyboardInterrupt:
         for future in futures:
