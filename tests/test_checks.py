@@ -185,9 +185,10 @@ def test_every_mutant_fails_with_its_own_hint(exercise, mutant):
     assert not result.passed
     assert result.mistake == mutant.key, result.message
     assert mutant.hint in result.message
-    # and a concrete case: an example with what was expected, or the inputs it raised on
-    assert ("Example:" in result.message or "expected" in result.message
-            or "raised an error on the inputs" in result.message)
+    # and a concrete case: an example with what was expected and what came out, or the inputs it
+    # raised on
+    shows_example = all(part in result.message for part in ("Example:", "  expected ", "  yours:"))
+    assert shows_example or "raised an error on the inputs" in result.message, result.message
 
 
 def test_a_failure_shows_one_small_example():

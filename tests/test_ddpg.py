@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 
+import gymnasium as gym
 import numpy as np
 import pytest
 import torch
@@ -36,6 +37,38 @@ class SumCritic(nn.Module):
 
     def forward(self, obs, action):
         return obs.sum(dim=1) + 2 * action[:, 0]  # (batch,)
+
+
+class ReachTheEdge(gym.Env):
+    """A walk on a line that really terminates, which Pendulum never does.
+
+    x starts at 0; an action a in [−1, 1] moves it by a / 2, and reaching an edge (|x′| ≥ 1)
+    terminates the episode. The reward is the x the step started from, so each stored field can
+    be checked against the others: r = s and s′ = s + a / 2. float32 throughout, so the stored
+    s′ decides termination exactly as the env did.
+    """
+
+    metadata = {"render_modes": []}
+
+    def __init__(self, render_mode=None) -> None:
+        self.observation_space = gym.spaces.Box(-1.5, 1.5, shape=(1,), dtype=np.float32)
+        self.action_space = gym.spaces.Box(-1.0, 1.0, shape=(1,), dtype=np.float32)
+        self.x = np.float32(0.0)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.x = np.float32(0.0)
+        return np.array([self.x], dtype=np.float32), {}
+
+    def step(self, action):
+        reward = float(self.x)
+        self.x = np.float32(self.x + np.float32(np.asarray(action).reshape(-1)[0]) / np.float32(2))
+        return np.array([self.x], dtype=np.float32), reward, bool(abs(self.x) >= 1), False, {}
+
+
+EDGE_ID = "rlcourse-tests/ReachTheEdge-v0"
+if EDGE_ID not in gym.registry:
+    gym.register(EDGE_ID, entry_point=ReachTheEdge)
 
 
 # --- the critic target ----------------------------------------------------------------------------
@@ -312,6 +345,41 @@ def test_only_the_bug_demonstration_stores_a_time_limit_as_terminal(flag):
     assert np.array_equal(np.flatnonzero(buffer.truncated), ends)
     assert np.array_equal(np.flatnonzero(buffer.terminated), ends if flag else [])
     assert run.episodes == 5
+
+
+@pytest.mark.parametrize("flag", [False, True])
+def test_the_loop_stores_a_real_termination_as_terminal_and_a_time_limit_as_truncated(flag):
+    # ReachTheEdge cut at 8 steps: random warm-up actions (a random walk of step ±0.5 at most,
+    # about 12 steps to an edge on average) end episodes both ways, and so may the actor after
+    # the warm-up. Rebuilt from the stored s′ alone: an episode ends where |x′| ≥ 1 (terminated)
+    # or at its 8th step (truncated: both, if the edge is reached on that step). Stored as
+    # terminal: the real terminations only, unless the bug demonstration adds the truncations
+    config = dataclasses.replace(SHORT, steps=160, learning_starts=100, truncation_as_terminal=flag,
+                                 eval_every=0)
+    buffer = ReplayBuffer(160, (1,), (1,), np.float32, seed=0)
+    run = ddpg.train(EDGE_ID, config, seed=0, env_kwargs={"max_episode_steps": 8},
+                     replay_buffer=buffer)
+    assert len(buffer) == 160
+    reached = np.abs(buffer.next_obs[:, 0]) >= 1
+    cut, t = [], 0
+    for edge in reached:
+        t += 1
+        cut.append(t == 8)
+        t = 0 if edge or t == 8 else t
+    cut = np.array(cut)
+    assert np.array_equal(buffer.truncated, cut.astype(np.float32))
+    assert np.array_equal(buffer.terminated, (reached | (cut & flag)).astype(np.float32))
+    # both kinds of end, in the warm-up alone (numpy's draws: the same on every machine)
+    warm_up = slice(0, 100)
+    assert reached[warm_up].sum() >= 3 and (cut & ~reached)[warm_up].sum() >= 3
+    ended = reached | cut
+    assert run.episodes == ended.sum()
+    # each transition as it happened: r = s, s′ = s + a / 2; the next one starts at s′ within an
+    # episode and at the reset's x = 0 after an end
+    assert np.array_equal(buffer.reward, buffer.obs[:, 0])
+    assert np.allclose(buffer.next_obs, buffer.obs + buffer.action / 2, atol=1e-6)
+    assert np.array_equal(buffer.obs[1:][~ended[:-1]], buffer.next_obs[:-1][~ended[:-1]])
+    assert np.all(buffer.obs[1:][ended[:-1]] == 0.0) and buffer.obs[0, 0] == 0.0
 
 
 def test_a_training_time_limit_cuts_training_episodes_but_not_the_evaluations():

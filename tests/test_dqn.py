@@ -413,18 +413,21 @@ def test_the_loop_stores_a_time_limit_as_truncated_never_as_terminal():
     assert np.array_equal(buffer.obs[1:][inside], buffer.next_obs[:-1][inside])
 
 
-def test_the_target_network_is_the_online_one_of_the_last_sync():
+@pytest.mark.parametrize("train_every, gradient_steps", [(1, 1), (2, 3)])
+def test_the_target_network_is_the_online_one_of_the_last_sync(train_every, gradient_steps):
     # updates from step 50, a sync every C = 20 env steps: at steps 50, 70, 90, 110. Constant ε and
     # learning rate make a shorter run the prefix of a longer one, so the run that stops at step 90
-    # shows the online network of that sync
+    # shows the online network of that sync. With several gradient steps a round (every 2nd env
+    # step, 3 each, as MountainCar's tuned config does 8 every 16th), θ⁻ is θ after the round's last
     config = dataclasses.replace(SHORT, hidden=(16,), learning_starts=50, target_update_every=20,
-                                 lr_end=SHORT.lr, epsilon_decay_fraction=0.0, eval_every=0)
+                                 lr_end=SHORT.lr, epsilon_decay_fraction=0.0, eval_every=0,
+                                 train_every=train_every, gradient_steps=gradient_steps)
     at_sync = dqn.train("CartPole-v1", config, seed=0, steps=90)
     between = dqn.train("CartPole-v1", config, seed=0, steps=109)
     synced = dqn.train("CartPole-v1", config, seed=0, steps=110)
     online_90 = _params(at_sync.agent.q_network)
     assert _equal(at_sync.target_q_network, online_90)
-    assert _equal(between.target_q_network, online_90)  # 19 gradient steps later, still θ at 90
+    assert _equal(between.target_q_network, online_90)  # gradient steps later, still θ at 90
     assert not _equal(between.agent.q_network, online_90)  # while θ moved on
     assert _equal(synced.target_q_network, _params(synced.agent.q_network))  # the sync at step 110
     assert not _equal(synced.target_q_network, online_90)

@@ -129,9 +129,14 @@ def test_evaluate_returns_the_rollouts_of_its_seeds():
 
 
 def test_evaluate_is_deterministic_by_seed_and_accepts_an_id():
-    first = evaluate("CartPole-v1", lambda obs: 0, episodes=3, seed=10)
-    second = evaluate("CartPole-v1", lambda obs: 0, episodes=3, seed=10)
+    def policy(obs):  # pushes towards the lean: returns differ from seed to seed
+        return int(obs[2] > 0)
+
+    first = evaluate("CartPole-v1", policy, episodes=3, seed=10)
+    second = evaluate("CartPole-v1", policy, episodes=3, seed=10)
     assert first.returns == second.returns
+    # another seed, other episodes (10-12 and 20-22 do not overlap): 51, 43, 49 against 25, 36, 25
+    assert evaluate("CartPole-v1", policy, episodes=3, seed=20).returns != first.returns
     with pytest.raises(ValueError, match="episodes"):
         evaluate("CartPole-v1", lambda obs: 0, episodes=0)
 

@@ -68,6 +68,11 @@ def test_a_stripped_stub_raises_not_implemented():
 
 def test_there_are_solutions_for_each_chapter():
     assert [name[:2] for name in IDS] == ["02", "03", "04", "05", "06", "07"]
+    # each chapter from 02 on (00 and 01 set up the tools and teach no RL yet) has its exercise,
+    # under the notebook's own name, and the find-the-bug notebook comes after the last chapter
+    chapters = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    assert chapters[:2] == ["00_start_here.ipynb", "01_pytorch_for_rl.ipynb"]
+    assert IDS == [*chapters[2:], "07_find_the_bug.ipynb"]
 
 
 def test_each_exercise_has_its_solution_and_each_solution_its_learner_version():

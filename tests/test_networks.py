@@ -81,7 +81,9 @@ def test_soft_update_gives_the_bits_of_one_lerp_per_parameter():
 def test_soft_update_tau_one_is_a_hard_update():
     target, online = constant_net(2.0), constant_net(10.0)
     soft_update(target, online, tau=1.0)
-    assert torch.equal(target.weight, online.weight)
+    assert torch.equal(target.weight, online.weight) and torch.equal(target.bias, online.bias)
+    # the copy went θ⁻ ← θ: both hold the online 10s (equal 2s would be the copy the wrong way)
+    assert torch.all(target.weight == 10.0) and torch.all(online.weight == 10.0)
 
 
 @pytest.mark.parametrize("tau", [0.0, -0.1, 1.5])
