@@ -34,6 +34,14 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 
 import gymnasium as gym  # noqa: E402  (after SDL_VIDEODRIVER on purpose)
 
+#: the package's own envs, registered by name wherever rlcourse.envs is imported (its module is
+#: imported only when one is made): a sweep's worker process, which has imported nothing of the
+#: notebook that asked for the env, can then make it too
+PACKAGE_ENVS = {"rlcourse/NoisyChain-v0": "rlcourse.overestimation:NoisyChainEnv"}
+for _env_id, _entry_point in PACKAGE_ENVS.items():
+    if _env_id not in gym.registry:
+        gym.register(_env_id, entry_point=_entry_point)
+
 #: Mean greedy return at which an env counts as solved. CartPole's 475 is gymnasium's; Pendulum's
 #: -200 is our convention (gymnasium sets none); FrozenLake is a success rate; Taxi's 7.8 sits under
 #: the true optimum 7.93 (the registry's 8 is not a fair gate); -13 is CliffWalking's optimal path.

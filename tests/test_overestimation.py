@@ -89,3 +89,14 @@ def test_dqn_trains_on_the_chain_with_a_noiseless_reward_to_the_true_zero():
     before = np.abs(over.q_table(untrained.agent, **kwargs)).max()
     after = np.abs(over.q_table(run.agent, **kwargs)).max()
     assert after < 0.02 < before
+
+
+def test_a_sweep_worker_can_make_the_chain_without_importing_this_module(tmp_path):
+    # a notebook imports rlcourse.overestimation and sweeps on its env; the worker processes
+    # imported nothing of the notebook, so the env must be registered by the package itself
+    from rlcourse.sweep import train_seeds
+
+    sweep = train_seeds("dqn", over.ENV_ID, [0], out=tmp_path / "chain", steps=300, workers=1,
+                        overrides={"learning_starts": 100, "eval_every": 0, "hidden": (16,)},
+                        progress=False)
+    assert [run.status for run in sweep.runs] == ["finished"], [run.error for run in sweep.runs]
