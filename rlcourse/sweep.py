@@ -16,7 +16,10 @@ Where the runs go:
 * **worker processes** on this machine (the default): as many as there are cores, one torch
   thread each. A run's ``metrics.csv`` and weights are bit-identical to the same seed trained
   alone, whatever the number of workers: every run seeds everything itself
-  (:func:`rlcourse.envs.seed_everything`) and nothing is shared between runs.
+  (:func:`rlcourse.envs.seed_everything`) and nothing is shared between runs. The workers are
+  kept for the next sweep of the same process (starting one costs seconds: a notebook's
+  five-seed cells would pay it every cell); they stop when the process exits or dies, or at
+  :func:`shutdown_workers`.
 * **a Ray cluster** (``ray_address=``, ``--ray ADDRESS`` or :data:`RAY_ADDRESS_ENV`): each run is
   one Ray task of one CPU; it trains into a temporary folder on whichever node runs it and sends
   the files back, so the driver gathers the same folders without a shared file system. Needs the
