@@ -271,6 +271,8 @@ class DDPGConfig:
 #: MountainCarContinuous-v0: its reward punishes effort and pays only at the flag, so a small
 #: actor learns "do nothing" unless exploration is strong and correlated in time: OU noise with
 #: a large stationary std.
+#: rlcourse/Corridor-v0 (:mod:`rlcourse.corridor`): the same trap at a few thousand steps, with
+#: MountainCarContinuous' noise; chapter 06 takes the noise out there.
 TUNED: dict[str, dict[str, Any]] = {
     "Pendulum-v1": dict(steps=10_000, actor_hidden=(64, 64), critic_hidden=(64, 64),
                         actor_lr=1e-3, critic_lr=1e-3, gamma=0.98, tau=0.01, batch_size=128,
@@ -281,6 +283,11 @@ TUNED: dict[str, dict[str, Any]] = {
                                      batch_size=128, buffer_size=50_000, learning_starts=1_000,
                                      noise="ou", noise_sigma=0.5, ou_theta=0.15, ou_dt=0.1,
                                      eval_every=5_000, eval_episodes=5),
+    "rlcourse/Corridor-v0": dict(steps=3_000, actor_hidden=(64, 64), critic_hidden=(64, 64),
+                                 actor_lr=1e-3, critic_lr=1e-3, gamma=0.99, tau=0.01,
+                                 batch_size=128, buffer_size=20_000, learning_starts=1_000,
+                                 noise="ou", noise_sigma=0.5, ou_theta=0.15, ou_dt=0.1,
+                                 eval_every=500, eval_episodes=5),
 }
 
 

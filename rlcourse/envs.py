@@ -37,14 +37,20 @@ import gymnasium as gym  # noqa: E402  (after SDL_VIDEODRIVER on purpose)
 #: the package's own envs, registered by name wherever rlcourse.envs is imported (its module is
 #: imported only when one is made): a sweep's worker process, which has imported nothing of the
 #: notebook that asked for the env, can then make it too
-PACKAGE_ENVS = {"rlcourse/NoisyChain-v0": "rlcourse.overestimation:NoisyChainEnv"}
-for _env_id, _entry_point in PACKAGE_ENVS.items():
+PACKAGE_ENVS: dict[str, dict[str, Any]] = {
+    "rlcourse/NoisyChain-v0": dict(entry_point="rlcourse.overestimation:NoisyChainEnv"),
+    "rlcourse/Corridor-v0": dict(entry_point="rlcourse.corridor:CorridorEnv", max_episode_steps=100),
+    "rlcourse/CartPoleMorvanReward-v1": dict(entry_point="rlcourse.shaping:make_cartpole_morvan_reward",
+                                             disable_env_checker=True, order_enforce=False),
+}
+for _env_id, _spec in PACKAGE_ENVS.items():
     if _env_id not in gym.registry:
-        gym.register(_env_id, entry_point=_entry_point)
+        gym.register(_env_id, **_spec)
 
 #: Mean greedy return at which an env counts as solved. CartPole's 475 is gymnasium's; Pendulum's
 #: -200 is our convention (gymnasium sets none); FrozenLake is a success rate; Taxi's 7.8 sits under
 #: the true optimum 7.93 (the registry's 8 is not a fair gate); -13 is CliffWalking's optimal path.
+#: The corridor's 5 lies between doing nothing (0) and pushing through to the door (about 8).
 SOLVED_THRESHOLDS: dict[str, float] = {
     "CartPole-v1": 475.0,
     "Pendulum-v1": -200.0,
@@ -55,6 +61,7 @@ SOLVED_THRESHOLDS: dict[str, float] = {
     "Acrobot-v1": -100.0,
     "MountainCar-v0": -110.0,
     "MountainCarContinuous-v0": 90.0,
+    "rlcourse/Corridor-v0": 5.0,
 }
 
 #: First seed of the episodes used for final greedy evaluation. Training seeds are small integers
