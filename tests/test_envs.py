@@ -186,3 +186,77 @@ def test_open_env_closes_only_the_env_it_made():
         env.close = lambda: closed.append("made")
         assert env.spec.id == "CartPole-v1"
     assert closed == ["made"]
+
+
+def test_seed_zero_is_a_seed():
+    # 0 is the first training seed of every run: it must be accepted and seed the generators
+    rng = seed_everything(0)
+    assert rng.random() == np.random.default_rng(0).random()
+    assert random.random() == random.Random(0).random()
+
+
+def test_unknown_env_messages_in_full():
+    # "Pendulum" is close to three ids at difflib's cutoff 0.5 (a fourth would follow with n=4,
+    # and only two reach the default cutoff 0.6)
+    with pytest.raises(UnknownEnvError) as info:
+        make_env("Pendulum")
+    assert str(info.value) == ("Unknown environment id 'Pendulum'. Did you mean 'Pendulum-v1', "
+                               "'phys2d/Pendulum-v0', 'InvertedPendulum-v5'? "
+                               "gymnasium.pprint_registry() lists every id.")
+    with pytest.raises(UnknownEnvError) as info:
+        make_env("Zzzzzzzz")
+    assert str(info.value) == ("Unknown environment id 'Zzzzzzzz'. gymnasium.pprint_registry() "
+                               "lists every id.")
+
+
+def test_make_env_passes_render_mode_on():
+    env = make_env("CartPole-v1", seed=0, render_mode="rgb_array")
+    assert env.render_mode == "rgb_array"
+    assert env.render().shape == (400, 600, 3)
+    env.close()
+    assert make_env("CartPole-v1").render_mode is None
+
+
+def test_require_action_space_message_in_full_and_for_an_env_without_a_spec():
+    from gymnasium.envs.classic_control import PendulumEnv
+
+    with pytest.raises(ValueError) as info:
+        require_action_space(make_env("Pendulum-v1"), gym.spaces.Discrete, "dqn", "ddpg")
+    assert str(info.value) == ("dqn needs a Discrete action space, but Pendulum-v1 has Box "
+                               "(Box(-2.0, 2.0, (1,), float32)). Use ddpg for this environment.")
+    bare = PendulumEnv()  # made without gymnasium.make: no spec, the class names it
+    assert bare.spec is None
+    with pytest.raises(ValueError, match="but PendulumEnv has Box"):
+        require_action_space(bare, gym.spaces.Discrete, "dqn", "ddpg")
+
+
+def test_rollout_episodes_record_how_they_ended_as_bools():
+    from rlcourse.envs import Episode
+
+    env = make_env("CartPole-v1")
+    # always pushing left: the pole falls (terminated) within a few dozen steps
+    fallen = rollout(env, lambda obs: 0, seed=0)
+    assert fallen == Episode(float(fallen.length), fallen.length, True, False, capped=False)
+    assert fallen.length < 500
+    capped = rollout(make_env("CliffWalking-v1"), lambda obs: 3, seed=0, max_steps=5)
+    assert capped == Episode(-5.0, 5, False, False, capped=True)
+    cut = rollout(env, lambda obs: int(obs[2] + 0.5 * obs[3] > 0), seed=0)
+    assert cut == Episode(500.0, 500, False, True, capped=False)
+
+
+def test_evaluate_default_episodes_one_episode_and_its_error_message():
+    lake = make_env("FrozenLake-v1", is_slippery=False)
+    assert len(evaluate(lake, lambda obs: 1).returns) == 20  # down, into a hole: short episodes
+    assert evaluate(lake, lambda obs: 1, episodes=1).returns == [0.0]
+    with pytest.raises(ValueError) as info:
+        evaluate(lake, lambda obs: 1, episodes=0)
+    assert str(info.value) == "episodes must be at least 1, got 0"
+
+
+def test_extend_evaluation_by_a_single_episode():
+    def policy(obs):  # pushes towards the lean: returns differ from seed to seed
+        return int(obs[2] > 0)
+
+    first = evaluate("CartPole-v1", policy, episodes=2, seed=10)
+    extended = extend_evaluation("CartPole-v1", policy, first, episodes=3, seed=10)
+    assert extended.returns == evaluate("CartPole-v1", policy, episodes=3, seed=10).returns

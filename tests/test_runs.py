@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
-from rlcourse.runs import Metrics, apply_overrides, check_range, interruptible
+from rlcourse import runs
+from rlcourse.runs import (Metrics, NonFiniteLossError, apply_overrides, check_range, config_record,
+                          eval_record, interruptible, library_versions, read_json, write_json)
 
 
 @dataclass(frozen=True)
@@ -143,3 +148,137 @@ def test_interruptible_without_interrupt_and_other_errors_pass_through():
     with pytest.raises(RuntimeError):
         with interruptible():
             raise RuntimeError("boom")
+
+
+@pytest.mark.parametrize("text, value", [("true", True), ("1", True), ("yes", True), ("YES", True),
+                                         ("false", False), ("0", False), ("no", False),
+                                         ("No", False)])
+def test_apply_overrides_reads_each_word_of_a_bool(text, value):
+    assert apply_overrides(ToyConfig(), [f"double={text}"]).double is value
+    assert apply_overrides(ToyConfig(double=True), [f"double={text}"]).double is value
+
+
+def test_apply_overrides_reads_an_int_written_as_a_float_and_refuses_a_fraction():
+    assert apply_overrides(ToyConfig(), ["batch_size=1e3"]).batch_size == 1000
+    with pytest.raises(ValueError) as info:
+        apply_overrides(ToyConfig(), ["batch_size=2.5"])
+    assert str(info.value) == "--set batch_size=2.5: expected a value of type int"
+
+
+@dataclass(frozen=True)
+class TupleConfig:
+    scales: tuple = (0.5,)
+    sizes: tuple = ()
+
+
+def test_apply_overrides_reads_tuples_in_parentheses_of_the_current_element_type():
+    config = apply_overrides(ToyConfig(), ["hidden=(32, 16)"])
+    assert config.hidden == (32, 16)
+    config = apply_overrides(TupleConfig(), ["scales=(1.5,2)", "sizes=3,4"])
+    assert config == TupleConfig(scales=(1.5, 2.0), sizes=(3, 4))  # floats like (0.5,); ints for ()
+    assert all(type(x) is float for x in config.scales) and all(type(x) is int for x in config.sizes)
+
+
+@dataclass(frozen=True)
+class FreeConfig:
+    tag: Any = None
+    name: str = "cartpole"
+
+
+def test_apply_overrides_text_fields_and_a_none_that_is_not_optional():
+    # tag's annotation is not "X | None": its text is kept as text, "none" (any case) is None
+    assert apply_overrides(FreeConfig(), ["tag=abc"]).tag == "abc"
+    assert apply_overrides(FreeConfig(), ["tag=none"]).tag is None
+    assert apply_overrides(FreeConfig(), ["tag=NONE"]).tag is None
+    assert apply_overrides(FreeConfig(), ["name=pendulum"]).name == "pendulum"
+    assert apply_overrides(FreeConfig(), ["name=a=b"]).name == "a=b"  # split at the first "=" only
+    # "none" for a float field that is not optional is a wrong value, not None
+    with pytest.raises(ValueError) as info:
+        apply_overrides(ToyConfig(), ["lr=none"])
+    assert str(info.value) == "--set lr=none: expected a value of type float"
+
+
+def test_apply_overrides_messages_in_full():
+    with pytest.raises(ValueError) as info:
+        apply_overrides(ToyConfig(), ["lr"])
+    assert str(info.value) == "--set expects key=value, got 'lr'"
+    with pytest.raises(ValueError) as info:
+        apply_overrides(ToyConfig(), ["learning_rate=0.1"])
+    assert str(info.value) == ("unknown hyperparameter 'learning_rate' for ToyConfig; valid keys: "
+                               "batch_size, double, hidden, lr")
+
+
+def test_apply_overrides_takes_a_dict_s_values_as_they_are():
+    assert apply_overrides(ToyConfig(), {"hidden": (8, 4), "batch_size": 16}) == ToyConfig(
+        hidden=(8, 4), batch_size=16)
+
+
+def test_check_range_message_for_an_unbounded_side():
+    with pytest.raises(ValueError) as info:
+        check_range("initial_q", float("nan"))
+    assert str(info.value) == "initial_q must be in [-inf, inf], got nan"
+    with pytest.raises(ValueError) as info:
+        check_range("x", 5, high=1)
+    assert str(info.value) == "x must be in [-inf, 1], got 5"
+
+
+def test_metrics_csv_keeps_text_and_a_line_break_inside_a_value(tmp_path):
+    metrics = Metrics()
+    metrics.log_episode(1, 1, 2.0, note="two\r\nlines", phase="warm-up")
+    metrics.to_csv(tmp_path / "m.csv")
+    row = Metrics.from_csv(tmp_path / "m.csv").rows[0]
+    assert row["note"] == "two\r\nlines" and row["phase"] == "warm-up"
+
+
+def test_interruptible_flag_is_a_bool():
+    with interruptible() as stop:
+        pass
+    assert stop.interrupted is False
+
+
+def test_library_versions_names_the_stack(monkeypatch):
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    import gymnasium
+    import numpy
+    import torch
+
+    assert library_versions() == {"rlcourse": version("rlcourse"),
+                                  "python": platform.python_version(),
+                                  "torch": torch.__version__, "gymnasium": gymnasium.__version__,
+                                  "numpy": numpy.__version__}
+
+    def not_installed(name):
+        raise PackageNotFoundError(name)
+
+    monkeypatch.setattr(runs, "version", not_installed)
+    assert library_versions()["rlcourse"] == "not installed"
+
+
+def test_config_and_eval_records():
+    from rlcourse.envs import EvalResult
+
+    config = ToyConfig(lr=0.5)
+    assert config_record(algo="dqn", env_id="CartPole-v1", seed=3, config=config, steps=100) == {
+        "algo": "dqn", "env_id": "CartPole-v1", "seed": 3, "steps": 100,
+        "hyperparameters": dataclasses.asdict(config), "versions": library_versions()}
+    record = eval_record(env_id="CartPole-v1", algo="dqn", seed=3, result=EvalResult([1.0, 3.0]),
+                         first_solved_step=None, train_seconds=1.23456)
+    assert record == {"env_id": "CartPole-v1", "algo": "dqn", "seed": 3, "episodes": 2,
+                      "returns": [1.0, 3.0], "mean_return": 2.0, "std_return": 1.0,
+                      "first_solved_step": None, "train_seconds": 1.235}
+
+
+def test_write_json_keeps_the_key_order_indented_and_read_json_reads_it(tmp_path):
+    write_json(tmp_path / "a.json", {"b": 1, "a": [1]})
+    assert (tmp_path / "a.json").read_text() == '{\n  "b": 1,\n  "a": [\n    1\n  ]\n}\n'
+    assert read_json(str(tmp_path / "a.json")) == {"b": 1, "a": [1]}
+    assert json.loads((tmp_path / "a.json").read_text()) == read_json(tmp_path / "a.json")
+
+
+def test_non_finite_loss_error_keeps_its_message_and_the_run():
+    run = object()
+    error = NonFiniteLossError("loss became nan at step 7", run)
+    assert str(error) == "loss became nan at step 7" and error.run is run
+    assert isinstance(error, RuntimeError)

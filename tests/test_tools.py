@@ -41,3 +41,22 @@ def test_the_mutation_report_counts_each_kind_and_lists_every_survivor(load_scri
     assert "m.x_f__mutmut_3" in gaps and "m.x_g__mutmut_1" in gaps and "m.x_f__mutmut_4" not in gaps
     assert "`m.x_f__mutmut_4`: a <= b where a != b always" in equivalent
     assert "+    return a <= b" in gaps and "+++" not in text  # the hunk, without file headers
+
+
+def test_the_mutation_report_keeps_the_rows_of_modules_that_did_not_run_here(load_script, tmp_path,
+                                                                              monkeypatch):
+    tool = load_script("tools/mutation.py")
+    monkeypatch.setattr(tool, "WORK", tmp_path)
+    meta = tmp_path / "replay" / "mutants" / "rlcourse" / "replay.py.meta"
+    meta.parent.mkdir(parents=True)
+    meta.write_text('{"exit_code_by_key": {"rlcourse.replay.x_f__mutmut_1": 1}}')
+    old = {"tests": "", "seconds": 1, "mutants": {}, "runs": []}
+    previous = [{**old, "module": "rlcourse/dqn.py"}, {**old, "module": "rlcourse/replay.py"},
+                {**old, "module": "rlcourse/tabular.py"}]
+    records = tool.gather(previous)
+    # in MODULES' order (tabular, replay, ..., dqn); replay's record is the one run here
+    assert [r["module"] for r in records] == ["rlcourse/tabular.py", "rlcourse/replay.py",
+                                              "rlcourse/dqn.py"]
+    assert records[1]["mutants"] == {"rlcourse.replay.x_f__mutmut_1": {"status": "killed"}}
+    assert records[0] is previous[2] and records[2] is previous[0]
+    assert tool.gather([]) == [records[1]]

@@ -3,6 +3,7 @@
     python tools/mutation.py                 # every module in MODULES, then the report
     python tools/mutation.py dqn replay      # only these modules (their old results are replaced)
     python tools/mutation.py --report-only   # rewrite the report from the results kept in build/
+                                             # (a module without any keeps its row of mutation.json)
 
 A mutant is a small change to one line (``<`` for ``<=``, ``+`` for ``-``, ``x`` for ``None``...);
 a good test file fails on it. The tool is mutmut 3 (``make mutation`` installs the ``mutation``
@@ -128,6 +129,21 @@ def collect(module: str) -> dict:
     return record
 
 
+def gather(previous: list[dict]) -> list[dict]:
+    """Each module's record, in the order of :data:`MODULES`: collected from ``build/mutation/``
+    where the module ran in this checkout, else kept from ``previous`` (the records of the last
+    ``mutation.json``), so that a checkout which ran some modules only (build/ is not committed)
+    does not drop the others' results from the report."""
+    kept = {record["module"]: record for record in previous}
+    records = []
+    for module in MODULES:
+        if (WORK / module / "mutants" / "rlcourse" / f"{module}.py.meta").exists():
+            records.append(collect(module))
+        elif f"rlcourse/{module}.py" in kept:
+            records.append(kept[f"rlcourse/{module}.py"])
+    return records
+
+
 def report(records: list[dict], equivalent: dict[str, str]) -> str:
     """The markdown report of ``records`` (what :func:`collect` returns), with the survivors
     named in ``equivalent`` (``{mutant name: reason}``) counted and listed as equivalent."""
@@ -224,8 +240,8 @@ def main(argv: list[str] | None = None) -> int:
             survived = sum(entry["status"] == "survived" for entry in record["mutants"].values())
             print(f"  {len(record['mutants'])} mutants, {survived} survived; runs: "
                   f"{'; '.join(record['runs'])}", flush=True)
-    records = [collect(m) for m in MODULES
-               if (WORK / m / "mutants" / "rlcourse" / f"{m}.py.meta").exists()]
+    previous = RESULTS / "mutation.json"
+    records = gather(json.loads(previous.read_text()) if previous.exists() else [])
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "mutation.json").write_text(json.dumps(records, indent=1) + "\n")
     equivalent = json.loads(EQUIVALENT.read_text()) if EQUIVALENT.exists() else {}
