@@ -15,7 +15,8 @@ above 0 on average, and bootstraps it from the end of the chain to its start; Do
 a' with the online network and values it with the target network, and most of that bias goes.
 
 The env is registered as :data:`ENV_ID`, so ``rlcourse.dqn.train(ENV_ID, ...)`` trains on it once
-this module is imported. Observations are one-hot ``(n_states,)`` float32 vectors of the position.
+this module (or :mod:`rlcourse.envs`, which registers every env of the package) is imported.
+Observations are one-hot ``(n_states,)`` float32 vectors of the position.
 
 Example:
     >>> import rlcourse.overestimation as over
@@ -30,6 +31,8 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
+
+import rlcourse.envs  # noqa: F401  (registers ENV_ID with the package's other envs: one place)
 
 #: the registered id of :class:`NoisyChainEnv`
 ENV_ID = "rlcourse/NoisyChain-v0"
@@ -94,7 +97,3 @@ def q_table(agent: Any, env_id: str = ENV_ID, **env_kwargs: Any) -> np.ndarray:
     with gym.make(env_id, **env_kwargs) as env:
         n_states = env.unwrapped.n_states
     return np.array([agent.q_values(obs) for obs in all_states(n_states)])
-
-
-if ENV_ID not in gym.registry:
-    gym.register(ENV_ID, entry_point=NoisyChainEnv)
