@@ -29,6 +29,15 @@ Usage::
     python benchmarks/bench_dqn.py --quick       # seed 0, SB3 at 20k steps: a smoke check
     python benchmarks/bench_dqn.py --seeds 0 1 2
     python benchmarks/bench_dqn.py --ours-only --seeds 0 1 2 3 4 5 6 7 8 9 --set gamma=0.995
+    python benchmarks/bench_dqn.py --sb3-stop-only --seeds 0 1 2 3 4 5 6 7 8 9
+    ATEN_CPU_CAPABILITY=default MKL_CBWR=COMPATIBLE python benchmarks/bench_dqn.py --sb3-stop-only ...
+
+``--sb3-stop-only`` ends each SB3 run where our stop rule stops it (rows "SB3+stop" only, no
+50k-step "SB3" rows): the equal-terms comparison of wall time and env steps to a solved and stable
+agent, at a fraction of the full run's cost, so that 10 seeds fit on each CPU kernel path (the
+second line: torch's generic kernels and MKL's compatible path, as ``make test``'s second pass).
+It writes ``benchmarks/results/dqn_cartpole_sb3_stop.json`` (``..._generic.json`` on the generic
+kernels) unless ``--out`` is given; the record names the kernel path it ran on.
 
 ``--ours-only`` skips Stable-Baselines3 (no extra install needed) and ``--set key=value`` changes
 one of our hyperparameters, as ``rlcourse train dqn --set`` does: together they measure how many
@@ -85,13 +94,14 @@ def run_ours(seed: int, config: dqn.DQNConfig | None = None) -> dict[str, Any]:
 
 
 def run_sb3(seed: int, steps: int, eval_every: int, eval_episodes: int,
-            stop_at_return: float | None = None,
-            stop_eval_episodes: int = 20) -> tuple[dict[str, Any], dict[str, Any]]:
+            stop_at_return: float | None = None, stop_eval_episodes: int = 20,
+            end_at_stop: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
     """SB3 as the RL Zoo configures it (all ``steps``), and the same run as it would have ended had
     our stop rule stopped it (``stop_at_return``, ``stop_eval_episodes``): the rule is checked at
     each periodic evaluation and, the first time it holds, the agent of that moment is graded on
     the held-out episodes with the clock paused; training then goes on, unchanged (greedy
-    evaluation draws none of SB3's random numbers), so one run gives both records."""
+    evaluation draws none of SB3's random numbers), so one run gives both records.
+    ``end_at_stop`` ends training there instead (both records are then the stopped run)."""
     from stable_baselines3 import DQN
     from stable_baselines3.common.callbacks import BaseCallback
 
@@ -131,11 +141,14 @@ def run_sb3(seed: int, steps: int, eval_every: int, eval_episodes: int,
                                         seed=HELDOUT_SEED)
                     self.stop = (self.num_timesteps, self.train_seconds, held_out.mean_return)
                     self.wall_at_stop = time.perf_counter() - wall_start
+                    if end_at_stop:
+                        return False  # SB3 ends learn() here; _on_training_end adds nothing
                 self.start = time.perf_counter()
             return True
 
         def _on_training_end(self) -> None:
-            self.train_seconds += time.perf_counter() - self.start
+            if not (end_at_stop and self.stop is not None):
+                self.train_seconds += time.perf_counter() - self.start
 
     wall_start = time.perf_counter()
     env = make_env(ENV_ID)
@@ -211,24 +224,35 @@ def main(argv: list[str] | None = None) -> int:
                         help="run our DQN only (no Stable-Baselines3 needed)")
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="KEY=VALUE", help="change one of our hyperparameters (repeatable)")
+    parser.add_argument("--sb3-stop-only", action="store_true",
+                        help="end each SB3 run where our stop rule stops it (SB3+stop rows only)")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     seeds = [0] if args.quick and "--seeds" not in (argv or sys.argv) else args.seeds
     sb3_steps = 20_000 if args.quick else SB3_STEPS
     variant = args.ours_only or bool(args.overrides)
-    out = args.out or (VARIANT_RESULTS if variant else RESULTS)
+    generic = {k: os.environ.get(k) for k in ("ATEN_CPU_CAPABILITY", "MKL_CBWR") if os.environ.get(k)}
+    if args.sb3_stop_only and args.ours_only:
+        parser.error("--sb3-stop-only and --ours-only exclude each other: the first runs SB3, the second does not")
+    stop_results = RESULTS.with_name("dqn_cartpole_sb3_stop" + ("_generic" if generic else "") + ".json")
+    out = args.out or (VARIANT_RESULTS if variant else stop_results if args.sb3_stop_only else RESULTS)
     try:
         config = apply_overrides(dqn.default_config(ENV_ID), args.overrides)
     except ValueError as error:
         parser.error(str(error))  # names the bad key or value; exits 2 before any training
-    sides = (["ours"] if args.ours_only else
+    if args.sb3_stop_only and config.stop_at_return is None:
+        parser.error("--sb3-stop-only needs our stop rule: drop --set stop_at_return=none")
+    sides = (["ours"] if args.ours_only else ["ours", "sb3_stop"] if args.sb3_stop_only else
              ["ours", "sb3"] + (["sb3_stop"] if config.stop_at_return is not None else []))
     os.environ.setdefault("RLCOURSE_PROGRESS", "0")
     torch.set_num_threads(1)
     ours = "CLI defaults" + (f" with {', '.join(args.overrides)}" if args.overrides else "")
     print(f"DQN on {ENV_ID}, seeds {seeds}: ours ({ours}, {config.steps} steps)"
           + ("" if args.ours_only else
-             f" vs Stable-Baselines3 (RL Zoo hyperparameters, {sb3_steps} steps)"))
+             f" vs Stable-Baselines3 (RL Zoo hyperparameters, {sb3_steps} steps"
+             + (", ended by our stop rule)" if args.sb3_stop_only else ")")))
+    print("CPU kernel path: " + (" ".join(f"{k}={v}" for k, v in generic.items()) if generic
+                                  else "this CPU's own (torch's and MKL's defaults)"))
     print(f"Greedy evaluation every {config.eval_every} steps on {config.eval_episodes} "
           f"validation episodes, EXCLUDED from the training clock; final return = mean of "
           f"{FINAL_EPISODES} held-out episodes of the final agent; 1 torch thread. "
@@ -236,13 +260,15 @@ def main(argv: list[str] | None = None) -> int:
     if config.stop_at_return is not None:
         print(f"Ours stops once {config.stop_eval_episodes} greedy validation episodes average "
               f">= {config.stop_at_return:g} ({config.steps} steps are a cap)"
-              + ("" if args.ours_only else "; SB3 trains all its steps and is also graded where "
+              + ("" if args.ours_only else "; SB3 is ended by the same rule (SB3+stop)"
+                 if args.sb3_stop_only else "; SB3 trains all its steps and is also graded where "
                  "the same rule would have stopped it (SB3+stop)") + ".")
     results: dict[str, list[dict[str, Any]]] = {side: [] for side in sides}
     record = {"env_id": ENV_ID, "seeds": seeds, "threshold": THRESHOLD,
               "final_episodes": FINAL_EPISODES, "eval_every": config.eval_every,
               "eval_episodes": config.eval_episodes, "eval_time_excluded_from_training_clock": True,
               "torch_threads": 1, "ours_overrides": args.overrides,
+              "kernel_path": generic or "default", "sb3_ended_by_our_stop_rule": args.sb3_stop_only,
               "ours_config": dataclasses.asdict(config), "results": results, "complete": False,
               "versions": library_versions()}
     if not args.ours_only:
@@ -253,9 +279,11 @@ def main(argv: list[str] | None = None) -> int:
         print(_row(f"ours  seed {seed}", results["ours"][-1]), flush=True)
         if not args.ours_only:
             zoo, stopped = run_sb3(seed, sb3_steps, config.eval_every, config.eval_episodes,
-                                   config.stop_at_return, config.stop_eval_episodes)
-            results["sb3"].append(zoo)
-            print(_row(f"SB3   seed {seed}", zoo), flush=True)
+                                   config.stop_at_return, config.stop_eval_episodes,
+                                   end_at_stop=args.sb3_stop_only)
+            if "sb3" in results:
+                results["sb3"].append(zoo)
+                print(_row(f"SB3   seed {seed}", zoo), flush=True)
             if "sb3_stop" in results:
                 results["sb3_stop"].append(stopped)
                 print(_row(f"SB3+stop {seed}", stopped), flush=True)
@@ -272,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"solved at the end (final return >= {THRESHOLD:g}): "
           + ", ".join(f"{LABELS[name].strip()} {solved[name]}/{len(seeds)}" for name in sides))
     ratios = {}
-    if not args.ours_only:
+    if "sb3" in sides:
         ratios = {
             "wall seconds to first solve": _ratio(medians["sb3"]["first_solved_seconds"],
                                                   medians["ours"]["first_solved_seconds"]),
@@ -286,12 +314,14 @@ def main(argv: list[str] | None = None) -> int:
             "env steps to first solve": _ratio(medians["sb3"]["first_solved_step"],
                                                medians["ours"]["first_solved_step"]),
         }
-        if "sb3_stop" in sides:
-            ratios["training seconds to a solved and stable agent, SB3 also stopped by our rule"] = \
-                _ratio(medians["sb3_stop"]["stable_solve_seconds"],
-                       medians["ours"]["stable_solve_seconds"])
-        for what, text in ratios.items():
-            print(f"ours vs SB3, {what}: {text}")
+    if "sb3_stop" in sides:
+        ratios["training seconds to a solved and stable agent, SB3 also stopped by our rule"] = \
+            _ratio(medians["sb3_stop"]["stable_solve_seconds"], medians["ours"]["stable_solve_seconds"])
+        if "sb3" not in sides:  # the same-terms comparison alone: its sample efficiency beside it
+            ratios["env steps to first solve, SB3 also stopped by our rule"] = _ratio(
+                medians["sb3_stop"]["first_solved_step"], medians["ours"]["first_solved_step"])
+    for what, text in ratios.items():
+        print(f"ours vs SB3, {what}: {text}")
     first_solve, train_s = medians["ours"]["first_solved_step"], medians["ours"]["train_seconds"]
     targets = {
         # the name is the target; the count it got is on the "solved at the end" line above

@@ -40,3 +40,17 @@ def test_bench_dqn_ours_only_runs_a_variant_and_keeps_the_committed_results(tmp_
     # the target line names the target, not a count it did not reach
     assert "target MISSED ours: every seed solved at the end" in out
     assert record["targets"]["ours: every seed solved at the end"] is False
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--sb3-stop-only", "--ours-only"], "--sb3-stop-only and --ours-only exclude each other"),
+    (["--sb3-stop-only", "--set", "stop_at_return=none"], "--sb3-stop-only needs our stop rule"),
+])
+def test_bench_dqn_refuses_an_sb3_stop_run_it_cannot_make_before_training(argv, message, capsys,
+                                                                          load_script):
+    bench = load_script("benchmarks/bench_dqn.py")
+    with pytest.raises(SystemExit) as exit_info:
+        bench.main(argv)
+    assert exit_info.value.code == 2
+    captured = capsys.readouterr()
+    assert message in captured.err and "ours  seed" not in captured.out
