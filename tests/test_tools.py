@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import gymnasium as gym
 import pytest
 
@@ -60,3 +62,43 @@ def test_the_mutation_report_keeps_the_rows_of_modules_that_did_not_run_here(loa
     assert records[1]["mutants"] == {"rlcourse.replay.x_f__mutmut_1": {"status": "killed"}}
     assert records[0] is previous[2] and records[2] is previous[0]
     assert tool.gather([]) == [records[1]]
+
+
+def test_a_partial_mutation_run_takes_the_earlier_results_of_unchanged_functions_only(load_script,
+                                                                                     tmp_path,
+                                                                                     monkeypatch):
+    tool = load_script("tools/mutation.py")
+    monkeypatch.setattr(tool, "WORK", tmp_path)
+    meta = tmp_path / "replay" / "mutants" / "rlcourse" / "replay.py.meta"
+    meta.parent.mkdir(parents=True)
+    # this run tried f's first mutant only; f and g are unchanged since the earlier run, h changed
+    meta.write_text(json.dumps({
+        "exit_code_by_key": {"rlcourse.replay.x_f__mutmut_1": 1, "rlcourse.replay.x_f__mutmut_2": None,
+                             "rlcourse.replay.x_g__mutmut_1": None,
+                             "rlcourse.replay.xǁBufferǁadd__mutmut_1": None,
+                             "rlcourse.replay.x_h__mutmut_1": None},
+        "hash_by_function_name": {"x_f": "aa", "x_g": "bb", "xǁBufferǁadd": "cc", "x_h": "new"}}))
+    survivor = {"status": "survived", "diff": "-a\n+b"}
+    earlier = {"module": "rlcourse/replay.py", "tests": "tests/test_replay.py", "seconds": None,
+               "runs": ["g only (1.0 min)"],
+               "hashes": {"x_f": "aa", "x_g": "bb", "xǁBufferǁadd": "cc", "x_h": "old"},
+               "mutants": {"rlcourse.replay.x_f__mutmut_1": {"status": "survived", "diff": "-a\n+b"},
+                           "rlcourse.replay.x_f__mutmut_2": {"status": "killed"},
+                           "rlcourse.replay.x_g__mutmut_1": survivor,
+                           "rlcourse.replay.xǁBufferǁadd__mutmut_1": {"status": "not run"},
+                           "rlcourse.replay.x_h__mutmut_1": {"status": "killed"}}}
+    (record,) = tool.gather([earlier])
+    mutants = record["mutants"]
+    assert mutants["rlcourse.replay.x_f__mutmut_1"] == {"status": "killed"}  # this run's, not the old
+    assert mutants["rlcourse.replay.x_f__mutmut_2"] == {"status": "killed", "carried": True}
+    assert mutants["rlcourse.replay.x_g__mutmut_1"] == {**survivor, "carried": True}
+    assert mutants["rlcourse.replay.xǁBufferǁadd__mutmut_1"] == {"status": "not run"}  # never tried
+    assert mutants["rlcourse.replay.x_h__mutmut_1"] == {"status": "not run"}  # h changed since
+    assert record["hashes"]["x_h"] == "new"
+    assert record["runs"][0] == "g only (1.0 min)" and record["runs"][-1].startswith("2 results carried")
+    # gathered again (the next partial run), the note is replaced, not repeated
+    again = tool.gather([record])[0]
+    assert sum("results carried" in line for line in again["runs"]) == 1
+    # an earlier record without hashes (made before they were kept) is never carried over
+    (plain,) = tool.gather([{**earlier, "hashes": {}}])
+    assert plain["mutants"]["rlcourse.replay.x_f__mutmut_2"] == {"status": "not run"}

@@ -124,21 +124,61 @@ def collect(module: str) -> dict:
     runs_file = work / "runs.txt"
     record = {"module": f"rlcourse/{module}.py", "tests": f"tests/test_{module}.py",
               "seconds": seconds, "mutants": mutants,
-              "runs": runs_file.read_text().splitlines() if runs_file.exists() else []}
+              "runs": runs_file.read_text().splitlines() if runs_file.exists() else [],
+              # mutmut's hash of each function's source: a later run may reuse these results for a
+              # function whose hash is unchanged (see carry_over)
+              "hashes": meta.get("hash_by_function_name", {})}
     (work / "result.json").write_text(json.dumps(record, indent=1) + "\n")
     return record
+
+
+CARRIED_NOTE = ("results carried from earlier runs (their functions unchanged: same mutmut hash), "
+                "tried against the tests of their time")
+
+
+def function_of(mutant: str) -> str:
+    """mutmut's key of the function a mutant changes: ``rlcourse.dqn.x_td_target__mutmut_3`` ->
+    ``x_td_target`` (a method's is ``xǁClassǁname``)."""
+    return mutant.rsplit(".", 1)[-1].rsplit("__mutmut_", 1)[0]
+
+
+def carry_over(record: dict, previous: dict | None) -> dict:
+    """``record`` with each mutant it did not run taken from ``previous`` (the module's record of
+    an earlier run) where that run tried it and the function's source is unchanged (same mutmut
+    hash, so the same mutants under the same names). A whole module is one to two hours of one
+    worker here: this lets it be measured in parts, across checkouts (build/ is not committed).
+    Carried entries say so (``"carried": true``); the runs list says how many."""
+    if not previous or not previous.get("hashes"):
+        return record
+    old_hashes, new_hashes = previous["hashes"], record.get("hashes", {})
+    mutants, carried = dict(record["mutants"]), 0
+    for name, entry in record["mutants"].items():
+        old = previous["mutants"].get(name)
+        function = function_of(name)
+        if (entry["status"] == "not run" and old and old["status"] != "not run"
+                and function in new_hashes and old_hashes.get(function) == new_hashes[function]):
+            mutants[name] = {**old, "carried": True}
+            carried += 1
+    if not carried:
+        return record
+    note = f"{carried} {CARRIED_NOTE}"
+    runs = [line for line in previous.get("runs", [])
+            if not line.endswith(CARRIED_NOTE) and line not in record["runs"]]
+    return {**record, "mutants": mutants, "runs": [*runs, *record["runs"], note]}
 
 
 def gather(previous: list[dict]) -> list[dict]:
     """Each module's record, in the order of :data:`MODULES`: collected from ``build/mutation/``
     where the module ran in this checkout, else kept from ``previous`` (the records of the last
     ``mutation.json``), so that a checkout which ran some modules only (build/ is not committed)
-    does not drop the others' results from the report."""
+    does not drop the others' results from the report. A module run here in part takes the
+    earlier results of the mutants it did not run, where their functions are unchanged
+    (:func:`carry_over`)."""
     kept = {record["module"]: record for record in previous}
     records = []
     for module in MODULES:
         if (WORK / module / "mutants" / "rlcourse" / f"{module}.py.meta").exists():
-            records.append(collect(module))
+            records.append(carry_over(collect(module), kept.get(f"rlcourse/{module}.py")))
         elif f"rlcourse/{module}.py" in kept:
             records.append(kept[f"rlcourse/{module}.py"])
     return records
