@@ -2,6 +2,10 @@
 
     python tools/mutation.py                 # every module in MODULES, then the report
     python tools/mutation.py dqn replay      # only these modules (their old results are replaced)
+    python tools/mutation.py dqn --mutants 'rlcourse.dqn.x_td_target*'
+                                             # a part of one module; the results of its other
+                                             # mutants are carried over where their function
+                                             # is unchanged (see carry_over)
     python tools/mutation.py --report-only   # rewrite the report from the results kept in build/
                                              # (a module without any keeps its row of mutation.json)
 
@@ -38,7 +42,7 @@ WORK = ROOT / "build" / "mutation"
 RESULTS = ROOT / "benchmarks" / "results"
 EQUIVALENT = RESULTS / "mutation_equivalent.json"
 
-MODULES = ("tabular", "replay", "networks", "dqn", "ddpg", "envs", "checkpoints", "runs")
+MODULES = ("tabular", "replay", "networks", "dqn", "ddpg", "envs", "checkpoints", "runs", "training")
 
 #: mutmut exit codes (mutmut/stats.py) folded into the report's columns
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests",
