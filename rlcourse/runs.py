@@ -16,6 +16,7 @@ import csv
 import dataclasses
 import json
 import math
+import numbers
 import platform
 from importlib.metadata import PackageNotFoundError, version
 from contextlib import contextmanager
@@ -184,8 +185,16 @@ class Metrics:
 
 
 def _csv_value(value: Any) -> Any:
-    # repr of a float round-trips exactly, so equal runs give byte-identical files
-    return "" if value is None else repr(value) if isinstance(value, float) else value
+    # repr of a float round-trips exactly, so equal runs give byte-identical files; a numpy float
+    # (a loss from .item() is a float, but np.mean gives np.float64 and a float32 array's element
+    # np.float32) is written as the Python float of the same value: repr(np.float64(0.3)) is
+    # "np.float64(0.3)", which would read back as text, and str(np.float32(0.1)) is "0.1", which
+    # would read back as another number
+    if value is None:
+        return ""
+    if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral):
+        return repr(float(value))
+    return value
 
 
 def _parse_csv_value(text: str) -> Any:

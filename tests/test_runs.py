@@ -119,6 +119,23 @@ def test_metrics_csv_round_trip_and_byte_identical(tmp_path):
     ]
 
 
+def test_metrics_csv_writes_numpy_floats_as_the_numbers_they_are(tmp_path):
+    import numpy as np
+
+    metrics = Metrics()
+    # np.mean gives np.float64, an element of a float32 array np.float32, a count np.int64
+    metrics.log_episode(np.int64(5), 1, 3.0, loss=np.float64(0.1) + np.float64(0.2),
+                        q=np.float32(0.1), flag=True)
+    metrics.to_csv(tmp_path / "m.csv")
+    text = (tmp_path / "m.csv").read_text()
+    assert "np." not in text  # repr(np.float64(0.3)) is "np.float64(0.3)": text, not a number
+    (row,) = Metrics.from_csv(tmp_path / "m.csv").rows
+    assert row["step"] == 5 and row["loss"] == 0.1 + 0.2  # every bit of the float64
+    # the float32's exact value (0.10000000149011612), not str's "0.1", another number
+    assert row["q"] == float(np.float32(0.1)) and row["q"] != 0.1
+    assert row["flag"] == "True"  # a bool is no float
+
+
 def test_first_solved_step_uses_evaluations_only():
     metrics = make_metrics()
     assert metrics.first_solved_step(195.0) == 30
