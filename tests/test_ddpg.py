@@ -323,6 +323,20 @@ def test_exploration_noise_is_clipped_to_the_bounds():
     assert np.allclose(moved, [0.2, 0.5], atol=1e-5)
 
 
+def test_the_agents_actions_are_float32_and_inside_the_envs_action_space():
+    # gymnasium's Box.contains refuses a float64 action for a float32 space (Pendulum's)
+    env = gym.make("Pendulum-v1")
+    torch.manual_seed(0)
+    low, high = env.action_space.low, env.action_space.high
+    agent = ddpg.DDPGAgent(Actor(3, low, high, (8,)))
+    obs, _ = env.reset(seed=0)
+    for action in (agent.act(obs), agent.explore(obs, lambda: np.array([0.3])),
+                   agent.explore(obs, lambda: np.array([50.0]))):
+        assert action.dtype == np.float32 and action.shape == (1,)
+        assert env.action_space.contains(action), action
+    env.close()
+
+
 # --- the training loop ----------------------------------------------------------------------------
 
 def test_the_loop_logs_episodes_and_periodic_evaluations():
