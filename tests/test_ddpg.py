@@ -312,6 +312,27 @@ def test_the_fast_greedy_action_equals_the_torch_actor():
         assert np.allclose(agent.act(obs), expected, atol=1e-5)
 
 
+def test_on_the_cpu_the_greedy_action_runs_in_numpy_and_otherwise_in_torch():
+    from rlcourse.networks import NumpyForward
+
+    torch.manual_seed(0)
+    actor = Actor(3, [-1.0, 0.0], [3.0, 10.0], (16, 16))
+    agent = ddpg.DDPGAgent(actor)
+    observations = np.random.default_rng(1).normal(size=(20, 3)).astype(np.float32)
+    forward = NumpyForward()
+    # bit for bit what NumpyForward computes (on this machine 16 of these 20 differ from torch's
+    # forward in the last bits, so the fast path is seen to be the one taken)
+    for obs in observations:
+        assert np.array_equal(agent.raw_action(obs), forward(actor.net, obs))
+    # a layer NumpyForward does not know (LayerNorm) sends the actor through torch instead
+    actor.net = torch.nn.Sequential(actor.net[0], torch.nn.LayerNorm(16), *list(actor.net)[1:])
+    with torch.no_grad():
+        expected = [actor.raw(torch.from_numpy(obs)).numpy() for obs in observations]
+    assert forward(actor.net, observations[0]) is None
+    for obs, want in zip(observations, expected):
+        assert np.array_equal(agent.raw_action(obs), want)
+
+
 def test_exploration_noise_is_clipped_to_the_bounds():
     torch.manual_seed(0)
     agent = ddpg.DDPGAgent(Actor(3, [-1.0, 0.0], [3.0, 10.0], (8,)))
