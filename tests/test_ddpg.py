@@ -331,6 +331,9 @@ def test_on_the_cpu_the_greedy_action_runs_in_numpy_and_otherwise_in_torch():
     assert forward(actor.net, observations[0]) is None
     for obs, want in zip(observations, expected):
         assert np.array_equal(agent.raw_action(obs), want)
+        # float64 (numpy's default) and a plain list are cast to the actor's float32 first
+        assert np.array_equal(agent.raw_action(obs.astype(np.float64)), want)
+        assert np.array_equal(agent.raw_action(obs.tolist()), want)
 
 
 def test_exploration_noise_is_clipped_to_the_bounds():
