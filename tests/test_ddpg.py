@@ -107,6 +107,14 @@ def test_critic_loss_rejects_a_column_prediction():
         ddpg.critic_loss(torch.zeros(3, 1), torch.zeros(3))
 
 
+def test_critic_loss_names_a_column_target_and_a_scalar_prediction_in_full():
+    with pytest.raises(ValueError, match=r"^td_target must have shape \(batch,\) = \(3,\), got \(3, 1\): "):
+        ddpg.critic_loss(torch.zeros(3), torch.zeros(3, 1))
+    # a 0-d prediction (a .mean() too early) is refused with the same message, not an IndexError
+    with pytest.raises(ValueError, match=r"^q_pred must have shape \(batch,\) = \(0,\), got \(\): "):
+        ddpg.critic_loss(torch.tensor(1.0), torch.zeros(3))
+
+
 @pytest.mark.parametrize("bad", ["reward", "terminated"])
 def test_critic_target_rejects_a_batch_by_one_column(bad):
     reward, terminated = torch.ones(3), torch.zeros(3)

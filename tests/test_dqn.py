@@ -124,8 +124,10 @@ def test_dqn_loss_is_huber_on_the_action_taken():
 
 
 def test_dqn_loss_rejects_a_column_target():
-    with pytest.raises(ValueError, match="td_target"):
+    with pytest.raises(ValueError, match=r"^td_target must have shape \(batch,\) = \(3,\), got \(3, 1\): "):
         dqn.dqn_loss(torch.zeros(3, 2), torch.zeros(3, dtype=torch.int64), torch.zeros(3, 1))
+    with pytest.raises(ValueError, match=r"^action must have shape \(batch,\) = \(3,\), got \(3, 1\): "):
+        dqn.dqn_loss(torch.zeros(3, 2), torch.zeros(3, 1, dtype=torch.int64), torch.zeros(3))
 
 
 # --- the update ---------------------------------------------------------------------------------------
