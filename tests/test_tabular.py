@@ -2,15 +2,104 @@
 
 import dataclasses
 import json
+import math
+import time
 
+import gymnasium as gym
 import numpy as np
 import pytest
+from gymnasium.envs.classic_control import CartPoleEnv
+from gymnasium.envs.toy_text.frozen_lake import FrozenLakeEnv
 
 from rlcourse import cli
-from rlcourse.envs import evaluate, make_env
+from rlcourse.checkpoints import read_meta
+from rlcourse.envs import VALIDATION_SEED, evaluate, make_env
+from rlcourse.runs import Metrics
 from rlcourse.tabular import (TabularConfig, default_config, epsilon_greedy, exact_policy_value,
-                              greedy_path, greedy_policy, linear_schedule, q_learning_update, sarsa_update,
-                              train, value_iteration)
+                              greedy_path, greedy_policy, linear_schedule, load_q_table,
+                              q_learning_update, require_discrete, sarsa_update, train, train_run,
+                              transition_arrays, value_iteration)
+
+
+class Walk(gym.Env):
+    """A corridor of cells 0, 1, ..., ``length``: every action moves one cell right and pays
+    s + 1 for leaving cell s (1, 2, 3, ...), plus, when ``noisy``, 10 times a coin of the env's
+    seeded generator; reaching the last cell terminates. The actions do not matter, so the loop's
+    counting (steps, episodes, returns, ε and α) can be checked by hand. No model ``P``."""
+
+    def __init__(self, length: int = 3, noisy: bool = False, render_mode=None):
+        self.length, self.noisy = length, noisy
+        self.observation_space = gym.spaces.Discrete(length + 1)
+        self.action_space = gym.spaces.Discrete(2)
+        self.cell = 0
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.cell = 0
+        return 0, {}
+
+    def step(self, action):
+        reward = float(self.cell + 1)
+        if self.noisy:
+            reward += 10.0 * int(self.np_random.integers(2))
+        self.cell += 1
+        return self.cell, reward, self.cell == self.length, False, {}
+
+
+class Push(gym.Env):
+    """Discrete states but a continuous action (a push in [-1, 1]): not tabular. No spec."""
+
+    observation_space = gym.spaces.Discrete(3)
+    action_space = gym.spaces.Box(-1.0, 1.0, (1,), np.float32)
+
+
+class TinyModel(gym.Env):
+    """Two states and two actions with a model ``P`` written as the toy-text envs write theirs.
+    From 0: action 0 stays and costs 1; action 1 opens the door with probability 1/4 (reward 2,
+    terminal, into state 1) and otherwise stays (reward 0). The start distribution is written in
+    ints. No spec, so no time limit."""
+
+    observation_space = gym.spaces.Discrete(2)
+    action_space = gym.spaces.Discrete(2)
+
+    def __init__(self):
+        self.P = {0: {0: [(1.0, 0, -1.0, False)],
+                      1: [(0.25, 1, 2.0, True), (0.75, 0, 0.0, False)]},
+                  1: {0: [(1.0, 1, 0.0, True)], 1: [(1.0, 1, 0.0, True)]}}
+        self.initial_state_distrib = [1, 0]
+
+
+class Treadmill(gym.Env):
+    """One state, one action, reward 1 for ever: undiscounted, its value grows without end."""
+
+    observation_space = gym.spaces.Discrete(1)
+    action_space = gym.spaces.Discrete(1)
+
+    def __init__(self):
+        self.P = {0: {0: [(1.0, 0, 1.0, False)]}}
+        self.initial_state_distrib = [1.0]
+
+
+WALK = "test_tabular/Walk-v0"
+#: the slippery lake "S G" with a time limit of 2 steps: "right", "up" and "down" reach the goal
+#: with 1/3 each step, so a greedy policy that avoids "left" succeeds with 1 - (2/3)^2 = 5/9
+TWO_CELL = "test_tabular/TwoCellLake-v0"
+if WALK not in gym.registry:
+    gym.register(WALK, entry_point=Walk)
+if TWO_CELL not in gym.registry:
+    gym.register(TWO_CELL, entry_point=FrozenLakeEnv, max_episode_steps=2,
+                 kwargs={"desc": ["SG"], "is_slippery": True})
+
+
+class Draws:
+    """Stands in for the run's ``np.random.Generator``: returns the given uniforms in turn, so a
+    draw can land exactly on ε (which a real generator does with probability 2^-53)."""
+
+    def __init__(self, *values):
+        self.values = list(values)
+
+    def random(self):
+        return self.values.pop(0)
 
 
 def table():
@@ -275,3 +364,42 @@ def test_cliffwalking_sarsa_takes_the_safer_path_and_earns_more_online():
             else:
                 assert -100.0 < greedy < -13.0
         assert online["sarsa"] > online["qlearning"] + 5
+
+
+# --- ε-greedy: the coin is u < ε, and a unique best costs no tie-break draw ----------------------
+
+def test_epsilon_greedy_explores_only_when_the_draw_is_below_epsilon():
+    q_values = np.array([0.0, 3.0, 1.0, -1.0])
+    # u = ε exactly is not below ε: greedy. (P(u < ε) = ε for u uniform in [0, 1); with u <= ε an
+    # ε = 0 agent would still explore whenever u came out 0.0.)
+    assert epsilon_greedy(q_values, 0.5, Draws(0.5, 0.0)) == 1
+    assert epsilon_greedy(q_values, 0.0, Draws(0.0, 0.0)) == 1
+    # just below: explore, the action floor(u' * 4) of the next draw u'
+    assert epsilon_greedy(q_values, 0.5, Draws(0.4999, 0.99)) == 3
+    assert epsilon_greedy(q_values, 0.5, Draws(0.4999, 0.0)) == 0
+    # a tie between 0 and 2 is broken by the next draw: floor(0.6 * 2) = 1, the second of them
+    assert epsilon_greedy(np.array([2.0, 0.0, 2.0]), 0.5, Draws(0.9, 0.6)) == 2
+    assert epsilon_greedy(np.array([2.0, 0.0, 2.0]), 0.5, Draws(0.9, 0.4)) == 0
+
+
+def test_a_greedy_choice_with_one_best_action_draws_only_the_coin():
+    # the run's stream of random numbers is part of what makes a seed reproduce a run: one draw
+    # for the ε coin, none for a tie-break that is not needed
+    draws = Draws(0.9)
+    assert epsilon_greedy(np.array([0.0, 3.0, 1.0]), 0.5, draws) == 1
+    assert draws.values == []
+    rng, twin = np.random.default_rng(5), np.random.default_rng(5)
+    epsilon_greedy(np.array([0.0, 3.0, 1.0]), 0.0, rng)
+    twin.random()
+    assert rng.random() == twin.random()
+
+
+def test_updates_read_and_write_the_row_of_the_state_given():
+    q = table()
+    # state 1, action 0: Q = 4; SARSA target 1 + 0.9 * Q(0, 1) = 2.8, error -1.2, new 4 - 0.6 = 3.4
+    assert sarsa_update(q, 1, 0, 1.0, 0, 1, False, alpha=0.5, gamma=0.9) == pytest.approx(-1.2)
+    assert q[1, 0] == pytest.approx(3.4) and q[0, 0] == 1.0
+    q = table()
+    # Q-learning: target 1 + 0.9 * max(1, 2) = 2.8, the same error
+    assert q_learning_update(q, 1, 0, 1.0, 0, False, alpha=0.5, gamma=0.9) == pytest.approx(-1.2)
+    assert q[1, 0] == pytest.approx(3.4) and q[0, 0] == 1.0
