@@ -403,3 +403,109 @@ def test_updates_read_and_write_the_row_of_the_state_given():
     # Q-learning: target 1 + 0.9 * max(1, 2) = 2.8, the same error
     assert q_learning_update(q, 1, 0, 1.0, 0, False, alpha=0.5, gamma=0.9) == pytest.approx(-1.2)
     assert q[1, 0] == pytest.approx(3.4) and q[0, 0] == 1.0
+
+
+# --- the training loop: one row per episode, counted by hand on the Walk corridor -----------------
+
+def walk_config(**changes):
+    return TabularConfig(**{"episodes": 2, "eval_every": 0, **changes})
+
+
+def test_metrics_have_one_row_per_episode_with_steps_returns_and_the_schedules():
+    # Walk of 3 cells: every episode is 3 steps and returns 1 + 2 + 3 = 6, whatever the actions.
+    # ε goes 1 -> 0 over round(0.5 * 4) = 2 episodes: 1, 0.5, 0, 0 (episode k uses t = k - 1);
+    # α goes 1 -> 0.5 over all 4: 1, 0.875, 0.75, 0.625
+    config = walk_config(episodes=4, epsilon_start=1.0, epsilon_end=0.0, epsilon_decay_fraction=0.5,
+                         alpha=1.0, alpha_end=0.5, alpha_decay_fraction=1.0)
+    run = train(WALK, "qlearning", config, seed=0)
+    assert run.metrics.rows == [
+        {"step": 3, "episode": 1, "episode_return": 6.0, "epsilon": 1.0, "alpha": 1.0},
+        {"step": 6, "episode": 2, "episode_return": 6.0, "epsilon": 0.5, "alpha": 0.875},
+        {"step": 9, "episode": 3, "episode_return": 6.0, "epsilon": 0.0, "alpha": 0.75},
+        {"step": 12, "episode": 4, "episode_return": 6.0, "epsilon": 0.0, "alpha": 0.625}]
+    assert (run.steps, run.episodes) == (12, 4)
+    assert run.interrupted is False
+
+
+@pytest.mark.parametrize("algo", ["qlearning", "sarsa"])
+def test_a_step_budget_ends_training_mid_episode_or_at_an_episode_end(algo):
+    config = walk_config(episodes=10, epsilon_start=0.5, epsilon_end=0.5, alpha=0.5, alpha_end=0.5)
+    # 5 steps: episode 1 whole (6), episode 2 cut after 2 steps (1 + 2 = 3), logged all the same
+    run = train(WALK, algo, config, seed=0, steps=5)
+    assert [(row["step"], row["episode"], row["episode_return"]) for row in run.metrics.rows] == [
+        (3, 1, 6.0), (5, 2, 3.0)]
+    assert (run.steps, run.episodes, run.interrupted) == (5, 2, False)
+    # 3 steps end with episode 1: no episode 2 is started
+    run = train(WALK, algo, config, seed=0, steps=3)
+    assert [(row["step"], row["episode"]) for row in run.metrics.rows] == [(3, 1)]
+    assert (run.steps, run.episodes) == (3, 1)
+
+
+@pytest.mark.parametrize("algo", ["qlearning", "sarsa"])
+def test_max_episode_steps_cuts_an_episode_and_the_cut_still_bootstraps(algo):
+    # Walk of 10 cells cut at 3 steps: returns 1 + 2 + 3 = 6. α = 1, γ = 0.25 from a table of 10
+    # (written as an int, as Python allows: the table is float64 all the same). Each step sets
+    # Q(s, a) = (s + 1) + 0.25 * 10: the next row is still untouched, so its max and its ε-greedy
+    # value are both 10. The last step was cut, not terminal: Q(2, a) = 3 + 2.5 = 5.5, not 3.
+    config = walk_config(alpha=1.0, alpha_end=1.0, gamma=0.25, initial_q=10, max_episode_steps=3)
+    run = train(WALK, algo, config, seed=0, env_kwargs={"length": 10})
+    assert [(row["step"], row["episode_return"]) for row in run.metrics.rows] == [(3, 6.0), (6, 6.0)]
+    assert run.q_table.dtype == np.float64
+    changed = {(int(s), float(run.q_table[s, a])) for s, a in np.argwhere(run.q_table != 10.0)}
+    assert changed <= {(0, 3.5), (1, 4.5), (2, 5.5)} and {s for s, _ in changed} == {0, 1, 2}
+    assert np.all(run.q_table[3:] == 10.0)
+
+
+def test_snapshots_every_k_episodes_are_copies_of_the_table_then():
+    # ε and α constant, so the first 2 (or 4) episodes of a 5-episode run are a 2- (4-) episode run
+    config = walk_config(episodes=5, epsilon_start=1.0, epsilon_end=1.0, alpha=0.5, alpha_end=0.5)
+    run = train(WALK, "qlearning", config, seed=1, snapshot_every=2)
+    assert [episode for episode, _ in run.snapshots] == [2, 4]
+    for episode, snapshot in run.snapshots:
+        shorter = train(WALK, "qlearning", config, seed=1, episodes=episode)
+        assert np.array_equal(snapshot, shorter.q_table), episode
+        assert snapshot is not run.q_table
+    assert not np.array_equal(run.snapshots[0][1], run.snapshots[1][1])
+    assert train(WALK, "qlearning", config, seed=1).snapshots == []  # by default: none
+
+
+def test_periodic_evaluation_every_eval_every_episodes_on_validation_seeds():
+    # The noisy Walk of 4 cells, cut at 3 steps in training and in evaluation. Every action does
+    # the same, so each evaluation is the greedy policy's (any policy's) mean return over
+    # eval_episodes = 3 episodes seeded from VALIDATION_SEED, capped at max_episode_steps
+    config = walk_config(episodes=5, eval_every=2, eval_episodes=3, max_episode_steps=3)
+    kwargs = {"length": 4, "noisy": True}
+    run = train(WALK, "qlearning", config, seed=0, env_kwargs=kwargs)
+    expected = evaluate(make_env(WALK, **kwargs), lambda obs: 0, episodes=3, seed=VALIDATION_SEED,
+                        max_steps=3).mean_return
+    evals = [row for row in run.metrics.rows if "eval_mean_return" in row]
+    assert evals == [{"step": 6, "episode": 2, "eval_mean_return": expected},
+                     {"step": 12, "episode": 4, "eval_mean_return": expected}]
+    # what the wrong settings would measure instead, each different from the right one
+    wrong = {evaluate(make_env(WALK, **kwargs), lambda obs: 0, episodes=20, seed=VALIDATION_SEED,
+                      max_steps=3).mean_return,
+             evaluate(make_env(WALK, **kwargs), lambda obs: 0, episodes=3, max_steps=3).mean_return,
+             evaluate(make_env(WALK, **kwargs), lambda obs: 0, episodes=3,
+                      seed=VALIDATION_SEED).mean_return,
+             evaluate(make_env(WALK), lambda obs: 0, episodes=3, seed=VALIDATION_SEED,
+                      max_steps=3).mean_return}
+    assert expected not in wrong
+    # the rows in order: an episode's row, then its evaluation
+    assert [("eval_mean_return" in row, row["episode"]) for row in run.metrics.rows] == [
+        (False, 1), (False, 2), (True, 2), (False, 3), (False, 4), (True, 4), (False, 5)]
+    assert not any("eval_mean_return" in row for row in train(WALK, "qlearning", walk_config(
+        episodes=5, eval_every=0), seed=0).metrics.rows)
+
+
+def test_sarsa_values_the_policy_it_follows_and_qlearning_the_greedy_one():
+    # ε = 1: both follow the uniformly random policy and draw the same numbers, so on the same seed
+    # they walk the same CliffWalking episodes (the same returns); only the targets differ,
+    # Q(s', a') of the action taken against max_a' Q(s', a'). By induction over the updates,
+    # SARSA's table stays at or below Q-learning's, and below it where a' was not the best.
+    config = TabularConfig(episodes=5, alpha=0.5, alpha_end=0.5, gamma=0.9, epsilon_start=1.0,
+                           epsilon_end=1.0, max_episode_steps=50, eval_every=0)
+    sarsa = train("CliffWalking-v1", "sarsa", config, seed=0)
+    qlearning = train("CliffWalking-v1", "qlearning", config, seed=0)
+    assert sarsa.metrics.rows == qlearning.metrics.rows
+    assert np.all(sarsa.q_table <= qlearning.q_table + 1e-9)
+    assert np.any(sarsa.q_table < qlearning.q_table - 0.1)
