@@ -509,3 +509,53 @@ def test_sarsa_values_the_policy_it_follows_and_qlearning_the_greedy_one():
     assert sarsa.metrics.rows == qlearning.metrics.rows
     assert np.all(sarsa.q_table <= qlearning.q_table + 1e-9)
     assert np.any(sarsa.q_table < qlearning.q_table - 0.1)
+
+
+# --- train: its defaults and messages --------------------------------------------------------------
+
+def test_train_defaults_qlearning_seed_0_no_snapshots_and_no_bar(capsys, monkeypatch):
+    monkeypatch.setenv("RLCOURSE_PROGRESS", "1")
+    config = walk_config(episodes=4, epsilon_start=1.0, epsilon_end=1.0, alpha=0.5, alpha_end=0.5)
+    run = train(WALK, config=config)
+    assert capsys.readouterr().err == ""  # progress=False by default
+    assert run.snapshots == []
+    same = train(WALK, "qlearning", config, seed=0)
+    assert np.array_equal(run.q_table, same.q_table) and run.metrics.rows == same.metrics.rows
+    assert not np.array_equal(run.q_table, train(WALK, "qlearning", config, seed=1).q_table)
+    assert not np.array_equal(run.q_table, train(WALK, "sarsa", config, seed=0).q_table)
+
+
+def test_train_without_a_config_uses_the_tuned_one():
+    # CliffWalking's tuned α = 0.5 and ε = 0.1 (the plain defaults are 0.1 and 1 -> 0.05)
+    run = train("CliffWalking-v1", seed=0, steps=20)
+    assert {(row["alpha"], row["epsilon"]) for row in run.metrics.rows} == {(0.5, 0.1)}
+
+
+def test_train_seconds_is_the_wall_time_of_training():
+    start = time.perf_counter()
+    run = train(WALK, "qlearning", walk_config(episodes=20))
+    assert 0 < run.train_seconds <= time.perf_counter() - start
+
+
+def test_progress_bar_counts_episodes_under_the_algorithm_and_env(capsys, monkeypatch):
+    monkeypatch.setenv("RLCOURSE_PROGRESS", "1")
+    train(WALK, "sarsa", walk_config(episodes=4), seed=0, progress=True)
+    err = capsys.readouterr().err
+    assert "sarsa test_tabular/Walk-v0" in err, err
+    assert "4/4" in err and ("episode/s" in err or "s/episode" in err), err
+    train(WALK, "sarsa", walk_config(episodes=4), seed=0, progress=False)
+    assert capsys.readouterr().err == ""
+
+
+def test_an_unknown_algo_is_refused_with_the_choices():
+    with pytest.raises(ValueError) as error:
+        train(WALK, "dqn", walk_config())
+    assert str(error.value) == "algo must be one of qlearning, sarsa, got 'dqn'"
+
+
+def test_default_config_is_the_tuned_one_or_the_plain_defaults():
+    cliff = default_config("CliffWalking-v1")
+    assert (cliff.episodes, cliff.alpha, cliff.epsilon_start, cliff.max_episode_steps) == (100, 0.5, 0.1,
+                                                                                           1000)
+    assert default_config("FrozenLake-v1").gamma == 0.999
+    assert default_config("Acrobot-v1") == TabularConfig()
