@@ -559,3 +559,46 @@ def test_default_config_is_the_tuned_one_or_the_plain_defaults():
                                                                                            1000)
     assert default_config("FrozenLake-v1").gamma == 0.999
     assert default_config("Acrobot-v1") == TabularConfig()
+
+
+# --- TabularConfig: every field's range, its ends, and the message ----------------------------------
+
+@pytest.mark.parametrize("field, value, message", [
+    ("episodes", 0, "episodes must be in [1, inf], got 0"),
+    ("alpha", 0.0, "alpha must be in (0, 1], got 0.0"),
+    ("alpha", 1.01, "alpha must be in (0, 1], got 1.01"),
+    ("alpha_end", 0.0, "alpha_end must be in (0, 1], got 0.0"),
+    ("alpha_end", 1.01, "alpha_end must be in (0, 1], got 1.01"),
+    ("alpha_decay_fraction", -0.01, "alpha_decay_fraction must be in [0, 1], got -0.01"),
+    ("alpha_decay_fraction", 1.01, "alpha_decay_fraction must be in [0, 1], got 1.01"),
+    ("gamma", -0.01, "gamma must be in [0, 1], got -0.01"),
+    ("gamma", 1.01, "gamma must be in [0, 1], got 1.01"),
+    ("epsilon_start", -0.01, "epsilon_start must be in [0, 1], got -0.01"),
+    ("epsilon_start", 1.01, "epsilon_start must be in [0, 1], got 1.01"),
+    ("epsilon_end", -0.01, "epsilon_end must be in [0, 1], got -0.01"),
+    ("epsilon_end", 1.01, "epsilon_end must be in [0, 1], got 1.01"),
+    ("epsilon_decay_fraction", -0.01, "epsilon_decay_fraction must be in [0, 1], got -0.01"),
+    ("epsilon_decay_fraction", 1.01, "epsilon_decay_fraction must be in [0, 1], got 1.01"),
+    ("initial_q", math.inf, "initial_q must be in [-inf, inf], got inf"),
+    ("initial_q", math.nan, "initial_q must be in [-inf, inf], got nan"),
+    ("max_episode_steps", 0, "max_episode_steps must be in [1, inf], got 0"),
+    ("eval_every", -1, "eval_every must be in [0, inf], got -1"),
+    ("eval_episodes", 0, "eval_episodes must be in [1, inf], got 0"),
+    ("final_eval_episodes", 0, "final_eval_episodes must be in [1, inf], got 0"),
+])
+def test_config_refuses_a_value_just_outside_its_range_with_the_range(field, value, message):
+    with pytest.raises(ValueError) as error:
+        TabularConfig(**{field: value})
+    assert str(error.value) == message
+
+
+@pytest.mark.parametrize("field, value", [
+    ("episodes", 1), ("alpha", 1.0), ("alpha", 1e-9), ("alpha_end", 1.0), ("alpha_end", 1e-9),
+    ("alpha_decay_fraction", 0.0), ("alpha_decay_fraction", 1.0), ("gamma", 0.0), ("gamma", 1.0),
+    ("epsilon_start", 0.0), ("epsilon_start", 1.0), ("epsilon_end", 0.0), ("epsilon_end", 1.0),
+    ("epsilon_decay_fraction", 0.0), ("epsilon_decay_fraction", 1.0), ("initial_q", -1e6),
+    ("initial_q", 1e6), ("max_episode_steps", 1), ("eval_every", 0), ("eval_episodes", 1),
+    ("final_eval_episodes", 1),
+])
+def test_config_accepts_the_ends_of_its_ranges(field, value):
+    assert getattr(TabularConfig(**{field: value}), field) == value
