@@ -602,3 +602,32 @@ def test_config_refuses_a_value_just_outside_its_range_with_the_range(field, val
 ])
 def test_config_accepts_the_ends_of_its_ranges(field, value):
     assert getattr(TabularConfig(**{field: value}), field) == value
+
+
+# --- require_discrete: what a non-tabular env is told ----------------------------------------------
+
+def test_continuous_observations_are_refused_with_the_reason_and_the_dqn_command():
+    space = make_env("CartPole-v1").observation_space
+    with pytest.raises(ValueError) as error:
+        train("CartPole-v1", "sarsa", walk_config())
+    assert str(error.value) == (
+        f"sarsa keeps a table with one row per state, so it needs a Discrete observation space, "
+        f"but CartPole-v1 observes {space}: a continuous state has infinitely many values and no "
+        f"table can hold them. Use DQN instead (`rlcourse train dqn --env CartPole-v1`), which "
+        f"replaces the table with a network.")
+    # an env made without gymnasium.make has no spec: it is named by its class
+    with pytest.raises(ValueError) as error:
+        require_discrete(CartPoleEnv(), "qlearning")
+    assert str(error.value).startswith(
+        "qlearning keeps a table with one row per state, so it needs a Discrete observation space, "
+        "but CartPoleEnv observes Box(")
+    assert "(`rlcourse train dqn --env CartPoleEnv`)" in str(error.value)
+
+
+def test_continuous_actions_are_refused_with_a_pointer_to_ddpg():
+    with pytest.raises(ValueError) as error:
+        require_discrete(Push(), "sarsa")
+    assert str(error.value) == (
+        f"sarsa needs a Discrete action space, but Push has Box ({Push.action_space}). "
+        "Use DDPG (continuous actions) for this environment.")
+    require_discrete(make_env(WALK), "sarsa")  # Discrete both: passes
