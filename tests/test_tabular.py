@@ -631,3 +631,56 @@ def test_continuous_actions_are_refused_with_a_pointer_to_ddpg():
         f"sarsa needs a Discrete action space, but Push has Box ({Push.action_space}). "
         "Use DDPG (continuous actions) for this environment.")
     require_discrete(make_env(WALK), "sarsa")  # Discrete both: passes
+
+
+# --- train_run: the run folder of `rlcourse train qlearning|sarsa` ----------------------------------
+
+def test_train_run_writes_config_metrics_model_and_exact_eval(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("RLCOURSE_PROGRESS", "1")
+    out = tmp_path / "run"
+    # γ = 0: "left" (which never reaches the goal) keeps Q = 0 while the other three go positive
+    # at their first success, so the greedy policy succeeds with 5/9 within the 2-step limit
+    overrides = ["gamma=0", "final_eval_episodes=5", "eval_every=0"]
+    record = train_run("qlearning", TWO_CELL, seed=3, steps=30, episodes=25, out=out,
+                       overrides=overrides, progress=True)
+    assert "qlearning test_tabular/TwoCellLake-v0" in capsys.readouterr().err  # progress passed on
+    config = TabularConfig(episodes=25, gamma=0.0, final_eval_episodes=5, eval_every=0)
+    stored = json.loads((out / "config.json").read_text())
+    assert {key: stored[key] for key in ("algo", "env_id", "seed", "episodes", "steps")} == {
+        "algo": "qlearning", "env_id": TWO_CELL, "seed": 3, "episodes": 25, "steps": 30}
+    assert stored["hyperparameters"] == dataclasses.asdict(config)
+    # the step budget ended training before episode 25; the table is the one train() learns
+    expected = train(TWO_CELL, "qlearning", config, seed=3, steps=30)
+    assert expected.steps == 30 and expected.episodes < 25
+    metrics = Metrics.from_csv(out / "metrics.csv")
+    assert metrics.rows[-1]["step"] == 30 and len(metrics) == expected.episodes
+    meta = read_meta(out / "model")
+    assert {key: meta[key] for key in ("algo", "env_id", "seed", "n_states", "n_actions", "episodes",
+                                       "steps", "interrupted")} == {
+        "algo": "qlearning", "env_id": TWO_CELL, "seed": 3, "n_states": 2, "n_actions": 4,
+        "episodes": expected.episodes, "steps": 30, "interrupted": False}
+    loaded = load_q_table(out)
+    assert loaded.dtype == np.float64 and np.array_equal(loaded, expected.q_table)
+    assert greedy_policy(loaded)(0) != 0
+    assert record["exact_mean_return"] == 0.5556  # 5/9 to 4 digits
+    assert json.loads((out / "eval.json").read_text()) == record
+    assert record["seed"] == 3 and len(record["returns"]) == 5
+
+
+def test_train_run_starts_from_the_tuned_config_of_the_env(tmp_path):
+    out = tmp_path / "run"
+    train_run("sarsa", "FrozenLake-v1", seed=0, steps=20, episodes=None, out=out,
+              overrides={"final_eval_episodes": 10}, progress=False)
+    stored = json.loads((out / "config.json").read_text())
+    tuned = dataclasses.replace(default_config("FrozenLake-v1"), final_eval_episodes=10)
+    assert stored["hyperparameters"] == dataclasses.asdict(tuned)
+    assert (stored["episodes"], stored["steps"]) == (5000, 20)
+    assert read_meta(out / "model")["steps"] == 20
+
+
+def test_train_run_refuses_a_non_tabular_env_before_writing_anything(tmp_path):
+    with pytest.raises(ValueError) as error:
+        train_run("sarsa", "CartPole-v1", seed=0, steps=10, episodes=None, out=tmp_path / "run",
+                  overrides=None, progress=False)
+    assert str(error.value).startswith("sarsa keeps a table with one row per state")
+    assert not (tmp_path / "run").exists()
