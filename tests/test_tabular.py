@@ -684,3 +684,48 @@ def test_train_run_refuses_a_non_tabular_env_before_writing_anything(tmp_path):
                   overrides=None, progress=False)
     assert str(error.value).startswith("sarsa keeps a table with one row per state")
     assert not (tmp_path / "run").exists()
+
+
+# --- greedy_path, transition_arrays, value_iteration: defaults and envs without a model ------------
+
+def test_greedy_path_stops_after_100_steps_by_default():
+    # slippery "S G" without a time limit worth the name: "left" slips left, up or down, and on
+    # a one-row lake each of those stays on S; not deterministic, so the repeats go on to the cap
+    lake = make_env("FrozenLake-v1", desc=["SG"], is_slippery=True, max_episode_steps=1000)
+    left = np.zeros((2, 4))
+    left[:, 0] = 1.0
+    assert greedy_path(left, lake) == [0] * 101
+
+
+def test_greedy_path_on_an_env_without_a_model_runs_to_the_end():
+    assert greedy_path(np.zeros((4, 2)), make_env(WALK)) == [0, 1, 2, 3]
+
+
+def test_transition_arrays_of_a_tiny_model():
+    p_continue, expected_reward, start, time_limit = transition_arrays(TinyModel())
+    assert p_continue.tolist() == [[[1.0, 0.0], [0.75, 0.0]], [[0.0, 0.0], [0.0, 0.0]]]
+    assert expected_reward.tolist() == [[-1.0, 0.5], [0.0, 0.0]]  # 1/4 * 2 + 3/4 * 0
+    assert start.tolist() == [1.0, 0.0] and start.dtype == np.float64
+    assert time_limit is None  # no spec, no time limit
+    assert transition_arrays("FrozenLake-v1")[3] == 100
+    assert transition_arrays("Taxi-v4")[3] == 200
+    assert transition_arrays("CliffWalking-v1")[3] is None
+    assert transition_arrays(FrozenLakeEnv(desc=["SG"]))[3] is None
+
+
+def test_transition_arrays_says_which_env_has_no_model():
+    message = ("publishes no model env.unwrapped.P, so it cannot be solved exactly; sample it with "
+               "rlcourse.envs.evaluate instead")
+    with pytest.raises(ValueError) as error:
+        transition_arrays("CartPole-v1")
+    assert str(error.value) == f"CartPole-v1 {message}"
+    env = CartPoleEnv()
+    with pytest.raises(ValueError) as error:
+        transition_arrays(env)
+    assert str(error.value) == f"{env} {message}"
+
+
+def test_value_iteration_gives_up_after_100000_iterations_by_default():
+    # undiscounted, the treadmill's value k after k updates never settles
+    with pytest.raises(RuntimeError, match="did not converge in 100000 iterations"):
+        value_iteration(Treadmill())
