@@ -443,11 +443,13 @@ def test_a_step_budget_ends_training_mid_episode_or_at_an_episode_end(algo):
 
 @pytest.mark.parametrize("algo", ["qlearning", "sarsa"])
 def test_max_episode_steps_cuts_an_episode_and_the_cut_still_bootstraps(algo):
-    # Walk of 10 cells cut at 3 steps: returns 1 + 2 + 3 = 6. α = 1, γ = 0.25 from a table of 10
-    # (written as an int, as Python allows: the table is float64 all the same). Each step sets
-    # Q(s, a) = (s + 1) + 0.25 * 10: the next row is still untouched, so its max and its ε-greedy
-    # value are both 10. The last step was cut, not terminal: Q(2, a) = 3 + 2.5 = 5.5, not 3.
-    config = walk_config(alpha=1.0, alpha_end=1.0, gamma=0.25, initial_q=10, max_episode_steps=3)
+    # Walk of 10 cells cut at 3 steps: returns 1 + 2 + 3 = 6. α = 1, γ = 0.25, ε = 0, from a table
+    # of 10 (written as an int, as Python allows: the table is float64 all the same). Each step
+    # sets Q(s, a) = (s + 1) + 0.25 * 10: the next row still holds an untouched 10, which is its
+    # max (Q-learning) and, ε being 0, the action chosen there (SARSA). The last step was cut, not
+    # terminal: Q(2, a) = 3 + 2.5 = 5.5, not 3.
+    config = walk_config(alpha=1.0, alpha_end=1.0, gamma=0.25, epsilon_start=0.0, epsilon_end=0.0,
+                         initial_q=10, max_episode_steps=3)
     run = train(WALK, algo, config, seed=0, env_kwargs={"length": 10})
     assert [(row["step"], row["episode_return"]) for row in run.metrics.rows] == [(3, 6.0), (6, 6.0)]
     assert run.q_table.dtype == np.float64
@@ -689,8 +691,8 @@ def test_train_run_refuses_a_non_tabular_env_before_writing_anything(tmp_path):
 # --- greedy_path, transition_arrays, value_iteration: defaults and envs without a model ------------
 
 def test_greedy_path_stops_after_100_steps_by_default():
-    # slippery "S G" without a time limit worth the name: "left" slips left, up or down, and on
-    # a one-row lake each of those stays on S; not deterministic, so the repeats go on to the cap
+    # slippery "S G" with a time limit of 1000 steps, past the cap: "left" slips left, up or down,
+    # and on a one-row lake each of those stays on S; not deterministic, so the repeats go on
     lake = make_env("FrozenLake-v1", desc=["SG"], is_slippery=True, max_episode_steps=1000)
     left = np.zeros((2, 4))
     left[:, 0] = 1.0
