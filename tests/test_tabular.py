@@ -2,15 +2,104 @@
 
 import dataclasses
 import json
+import math
+import time
 
+import gymnasium as gym
 import numpy as np
 import pytest
+from gymnasium.envs.classic_control import CartPoleEnv
+from gymnasium.envs.toy_text.frozen_lake import FrozenLakeEnv
 
 from rlcourse import cli
-from rlcourse.envs import evaluate, make_env
+from rlcourse.checkpoints import read_meta
+from rlcourse.envs import VALIDATION_SEED, evaluate, make_env
+from rlcourse.runs import Metrics
 from rlcourse.tabular import (TabularConfig, default_config, epsilon_greedy, exact_policy_value,
-                              greedy_path, greedy_policy, linear_schedule, q_learning_update, sarsa_update,
-                              train, value_iteration)
+                              greedy_path, greedy_policy, linear_schedule, load_q_table,
+                              q_learning_update, require_discrete, sarsa_update, train, train_run,
+                              transition_arrays, value_iteration)
+
+
+class Walk(gym.Env):
+    """A corridor of cells 0, 1, ..., ``length``: every action moves one cell right and pays
+    s + 1 for leaving cell s (1, 2, 3, ...), plus, when ``noisy``, 10 times a coin of the env's
+    seeded generator; reaching the last cell terminates. The actions do not matter, so the loop's
+    counting (steps, episodes, returns, ε and α) can be checked by hand. No model ``P``."""
+
+    def __init__(self, length: int = 3, noisy: bool = False, render_mode=None):
+        self.length, self.noisy = length, noisy
+        self.observation_space = gym.spaces.Discrete(length + 1)
+        self.action_space = gym.spaces.Discrete(2)
+        self.cell = 0
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.cell = 0
+        return 0, {}
+
+    def step(self, action):
+        reward = float(self.cell + 1)
+        if self.noisy:
+            reward += 10.0 * int(self.np_random.integers(2))
+        self.cell += 1
+        return self.cell, reward, self.cell == self.length, False, {}
+
+
+class Push(gym.Env):
+    """Discrete states but a continuous action (a push in [-1, 1]): not tabular. No spec."""
+
+    observation_space = gym.spaces.Discrete(3)
+    action_space = gym.spaces.Box(-1.0, 1.0, (1,), np.float32)
+
+
+class TinyModel(gym.Env):
+    """Two states and two actions with a model ``P`` written as the toy-text envs write theirs.
+    From 0: action 0 stays and costs 1; action 1 opens the door with probability 1/4 (reward 2,
+    terminal, into state 1) and otherwise stays (reward 0). The start distribution is written in
+    ints. No spec, so no time limit."""
+
+    observation_space = gym.spaces.Discrete(2)
+    action_space = gym.spaces.Discrete(2)
+
+    def __init__(self):
+        self.P = {0: {0: [(1.0, 0, -1.0, False)],
+                      1: [(0.25, 1, 2.0, True), (0.75, 0, 0.0, False)]},
+                  1: {0: [(1.0, 1, 0.0, True)], 1: [(1.0, 1, 0.0, True)]}}
+        self.initial_state_distrib = [1, 0]
+
+
+class Treadmill(gym.Env):
+    """One state, one action, reward 1 for ever: undiscounted, its value grows without end."""
+
+    observation_space = gym.spaces.Discrete(1)
+    action_space = gym.spaces.Discrete(1)
+
+    def __init__(self):
+        self.P = {0: {0: [(1.0, 0, 1.0, False)]}}
+        self.initial_state_distrib = [1.0]
+
+
+WALK = "test_tabular/Walk-v0"
+#: the slippery lake "S G" with a time limit of 2 steps: "right", "up" and "down" reach the goal
+#: with 1/3 each step, so a greedy policy that avoids "left" succeeds with 1 - (2/3)^2 = 5/9
+TWO_CELL = "test_tabular/TwoCellLake-v0"
+if WALK not in gym.registry:
+    gym.register(WALK, entry_point=Walk)
+if TWO_CELL not in gym.registry:
+    gym.register(TWO_CELL, entry_point=FrozenLakeEnv, max_episode_steps=2,
+                 kwargs={"desc": ["SG"], "is_slippery": True})
+
+
+class Draws:
+    """Stands in for the run's ``np.random.Generator``: returns the given uniforms in turn, so a
+    draw can land exactly on ε (which a real generator does with probability 2^-53)."""
+
+    def __init__(self, *values):
+        self.values = list(values)
+
+    def random(self):
+        return self.values.pop(0)
 
 
 def table():
@@ -275,3 +364,370 @@ def test_cliffwalking_sarsa_takes_the_safer_path_and_earns_more_online():
             else:
                 assert -100.0 < greedy < -13.0
         assert online["sarsa"] > online["qlearning"] + 5
+
+
+# --- ε-greedy: the coin is u < ε, and a unique best costs no tie-break draw ----------------------
+
+def test_epsilon_greedy_explores_only_when_the_draw_is_below_epsilon():
+    q_values = np.array([0.0, 3.0, 1.0, -1.0])
+    # u = ε exactly is not below ε: greedy. (P(u < ε) = ε for u uniform in [0, 1); with u <= ε an
+    # ε = 0 agent would still explore whenever u came out 0.0.)
+    assert epsilon_greedy(q_values, 0.5, Draws(0.5, 0.0)) == 1
+    assert epsilon_greedy(q_values, 0.0, Draws(0.0, 0.0)) == 1
+    # just below: explore, the action floor(u' * 4) of the next draw u'
+    assert epsilon_greedy(q_values, 0.5, Draws(0.4999, 0.99)) == 3
+    assert epsilon_greedy(q_values, 0.5, Draws(0.4999, 0.0)) == 0
+    # a tie between 0 and 2 is broken by the next draw: floor(0.6 * 2) = 1, the second of them
+    assert epsilon_greedy(np.array([2.0, 0.0, 2.0]), 0.5, Draws(0.9, 0.6)) == 2
+    assert epsilon_greedy(np.array([2.0, 0.0, 2.0]), 0.5, Draws(0.9, 0.4)) == 0
+
+
+def test_a_greedy_choice_with_one_best_action_draws_only_the_coin():
+    # the run's stream of random numbers is part of what makes a seed reproduce a run: one draw
+    # for the ε coin, none for a tie-break that is not needed
+    draws = Draws(0.9)
+    assert epsilon_greedy(np.array([0.0, 3.0, 1.0]), 0.5, draws) == 1
+    assert draws.values == []
+    rng, twin = np.random.default_rng(5), np.random.default_rng(5)
+    epsilon_greedy(np.array([0.0, 3.0, 1.0]), 0.0, rng)
+    twin.random()
+    assert rng.random() == twin.random()
+
+
+def test_updates_read_and_write_the_row_of_the_state_given():
+    q = table()
+    # state 1, action 0: Q = 4; SARSA target 1 + 0.9 * Q(0, 1) = 2.8, error -1.2, new 4 - 0.6 = 3.4
+    assert sarsa_update(q, 1, 0, 1.0, 0, 1, False, alpha=0.5, gamma=0.9) == pytest.approx(-1.2)
+    assert q[1, 0] == pytest.approx(3.4) and q[0, 0] == 1.0
+    q = table()
+    # Q-learning: target 1 + 0.9 * max(1, 2) = 2.8, the same error
+    assert q_learning_update(q, 1, 0, 1.0, 0, False, alpha=0.5, gamma=0.9) == pytest.approx(-1.2)
+    assert q[1, 0] == pytest.approx(3.4) and q[0, 0] == 1.0
+
+
+# --- the training loop: one row per episode, counted by hand on the Walk corridor -----------------
+
+def walk_config(**changes):
+    return TabularConfig(**{"episodes": 2, "eval_every": 0, **changes})
+
+
+def test_metrics_have_one_row_per_episode_with_steps_returns_and_the_schedules():
+    # Walk of 3 cells: every episode is 3 steps and returns 1 + 2 + 3 = 6, whatever the actions.
+    # ε goes 1 -> 0 over round(0.5 * 4) = 2 episodes: 1, 0.5, 0, 0 (episode k uses t = k - 1);
+    # α goes 1 -> 0.5 over all 4: 1, 0.875, 0.75, 0.625
+    config = walk_config(episodes=4, epsilon_start=1.0, epsilon_end=0.0, epsilon_decay_fraction=0.5,
+                         alpha=1.0, alpha_end=0.5, alpha_decay_fraction=1.0)
+    run = train(WALK, "qlearning", config, seed=0)
+    assert run.metrics.rows == [
+        {"step": 3, "episode": 1, "episode_return": 6.0, "epsilon": 1.0, "alpha": 1.0},
+        {"step": 6, "episode": 2, "episode_return": 6.0, "epsilon": 0.5, "alpha": 0.875},
+        {"step": 9, "episode": 3, "episode_return": 6.0, "epsilon": 0.0, "alpha": 0.75},
+        {"step": 12, "episode": 4, "episode_return": 6.0, "epsilon": 0.0, "alpha": 0.625}]
+    assert (run.steps, run.episodes) == (12, 4)
+    assert run.interrupted is False
+
+
+@pytest.mark.parametrize("algo", ["qlearning", "sarsa"])
+def test_a_step_budget_ends_training_mid_episode_or_at_an_episode_end(algo):
+    config = walk_config(episodes=10, epsilon_start=0.5, epsilon_end=0.5, alpha=0.5, alpha_end=0.5)
+    # 5 steps: episode 1 whole (6), episode 2 cut after 2 steps (1 + 2 = 3), logged all the same
+    run = train(WALK, algo, config, seed=0, steps=5)
+    assert [(row["step"], row["episode"], row["episode_return"]) for row in run.metrics.rows] == [
+        (3, 1, 6.0), (5, 2, 3.0)]
+    assert (run.steps, run.episodes, run.interrupted) == (5, 2, False)
+    # 3 steps end with episode 1: no episode 2 is started
+    run = train(WALK, algo, config, seed=0, steps=3)
+    assert [(row["step"], row["episode"]) for row in run.metrics.rows] == [(3, 1)]
+    assert (run.steps, run.episodes) == (3, 1)
+
+
+@pytest.mark.parametrize("algo", ["qlearning", "sarsa"])
+def test_max_episode_steps_cuts_an_episode_and_the_cut_still_bootstraps(algo):
+    # Walk of 10 cells cut at 3 steps: returns 1 + 2 + 3 = 6. α = 1, γ = 0.25, ε = 0, from a table
+    # of 10 (written as an int, as Python allows: the table is float64 all the same). Each step
+    # sets Q(s, a) = (s + 1) + 0.25 * 10: the next row still holds an untouched 10, which is its
+    # max (Q-learning) and, ε being 0, the action chosen there (SARSA). The last step was cut, not
+    # terminal: Q(2, a) = 3 + 2.5 = 5.5, not 3.
+    config = walk_config(alpha=1.0, alpha_end=1.0, gamma=0.25, epsilon_start=0.0, epsilon_end=0.0,
+                         initial_q=10, max_episode_steps=3)
+    run = train(WALK, algo, config, seed=0, env_kwargs={"length": 10})
+    assert [(row["step"], row["episode_return"]) for row in run.metrics.rows] == [(3, 6.0), (6, 6.0)]
+    assert run.q_table.dtype == np.float64
+    changed = {(int(s), float(run.q_table[s, a])) for s, a in np.argwhere(run.q_table != 10.0)}
+    assert changed <= {(0, 3.5), (1, 4.5), (2, 5.5)} and {s for s, _ in changed} == {0, 1, 2}
+    assert np.all(run.q_table[3:] == 10.0)
+
+
+def test_snapshots_every_k_episodes_are_copies_of_the_table_then():
+    # ε and α constant, so the first 2 (or 4) episodes of a 5-episode run are a 2- (4-) episode run
+    config = walk_config(episodes=5, epsilon_start=1.0, epsilon_end=1.0, alpha=0.5, alpha_end=0.5)
+    run = train(WALK, "qlearning", config, seed=1, snapshot_every=2)
+    assert [episode for episode, _ in run.snapshots] == [2, 4]
+    for episode, snapshot in run.snapshots:
+        shorter = train(WALK, "qlearning", config, seed=1, episodes=episode)
+        assert np.array_equal(snapshot, shorter.q_table), episode
+        assert snapshot is not run.q_table
+    assert not np.array_equal(run.snapshots[0][1], run.snapshots[1][1])
+    assert train(WALK, "qlearning", config, seed=1).snapshots == []  # by default: none
+
+
+def test_periodic_evaluation_every_eval_every_episodes_on_validation_seeds():
+    # The noisy Walk of 4 cells, cut at 3 steps in training and in evaluation. Every action does
+    # the same, so each evaluation is the greedy policy's (any policy's) mean return over
+    # eval_episodes = 3 episodes seeded from VALIDATION_SEED, capped at max_episode_steps
+    config = walk_config(episodes=5, eval_every=2, eval_episodes=3, max_episode_steps=3)
+    kwargs = {"length": 4, "noisy": True}
+    run = train(WALK, "qlearning", config, seed=0, env_kwargs=kwargs)
+    expected = evaluate(make_env(WALK, **kwargs), lambda obs: 0, episodes=3, seed=VALIDATION_SEED,
+                        max_steps=3).mean_return
+    evals = [row for row in run.metrics.rows if "eval_mean_return" in row]
+    assert evals == [{"step": 6, "episode": 2, "eval_mean_return": expected},
+                     {"step": 12, "episode": 4, "eval_mean_return": expected}]
+    # what the wrong settings would measure instead, each different from the right one
+    wrong = {evaluate(make_env(WALK, **kwargs), lambda obs: 0, episodes=20, seed=VALIDATION_SEED,
+                      max_steps=3).mean_return,
+             evaluate(make_env(WALK, **kwargs), lambda obs: 0, episodes=3, max_steps=3).mean_return,
+             evaluate(make_env(WALK, **kwargs), lambda obs: 0, episodes=3,
+                      seed=VALIDATION_SEED).mean_return,
+             evaluate(make_env(WALK), lambda obs: 0, episodes=3, seed=VALIDATION_SEED,
+                      max_steps=3).mean_return}
+    assert expected not in wrong
+    # the rows in order: an episode's row, then its evaluation
+    assert [("eval_mean_return" in row, row["episode"]) for row in run.metrics.rows] == [
+        (False, 1), (False, 2), (True, 2), (False, 3), (False, 4), (True, 4), (False, 5)]
+    assert not any("eval_mean_return" in row for row in train(WALK, "qlearning", walk_config(
+        episodes=5, eval_every=0), seed=0).metrics.rows)
+
+
+def test_sarsa_values_the_policy_it_follows_and_qlearning_the_greedy_one():
+    # ε = 1: both follow the uniformly random policy and draw the same numbers, so on the same seed
+    # they walk the same CliffWalking episodes (the same returns); only the targets differ,
+    # Q(s', a') of the action taken against max_a' Q(s', a'). By induction over the updates,
+    # SARSA's table stays at or below Q-learning's, and below it where a' was not the best.
+    config = TabularConfig(episodes=5, alpha=0.5, alpha_end=0.5, gamma=0.9, epsilon_start=1.0,
+                           epsilon_end=1.0, max_episode_steps=50, eval_every=0)
+    sarsa = train("CliffWalking-v1", "sarsa", config, seed=0)
+    qlearning = train("CliffWalking-v1", "qlearning", config, seed=0)
+    assert sarsa.metrics.rows == qlearning.metrics.rows
+    assert np.all(sarsa.q_table <= qlearning.q_table + 1e-9)
+    assert np.any(sarsa.q_table < qlearning.q_table - 0.1)
+
+
+# --- train: its defaults and messages --------------------------------------------------------------
+
+def test_train_defaults_qlearning_seed_0_no_snapshots_and_no_bar(capsys, monkeypatch):
+    monkeypatch.setenv("RLCOURSE_PROGRESS", "1")
+    config = walk_config(episodes=4, epsilon_start=1.0, epsilon_end=1.0, alpha=0.5, alpha_end=0.5)
+    run = train(WALK, config=config)
+    assert capsys.readouterr().err == ""  # progress=False by default
+    assert run.snapshots == []
+    same = train(WALK, "qlearning", config, seed=0)
+    assert np.array_equal(run.q_table, same.q_table) and run.metrics.rows == same.metrics.rows
+    assert not np.array_equal(run.q_table, train(WALK, "qlearning", config, seed=1).q_table)
+    assert not np.array_equal(run.q_table, train(WALK, "sarsa", config, seed=0).q_table)
+
+
+def test_train_without_a_config_uses_the_tuned_one():
+    # CliffWalking's tuned α = 0.5 and ε = 0.1 (the plain defaults are 0.1 and 1 -> 0.05)
+    run = train("CliffWalking-v1", seed=0, steps=20)
+    assert {(row["alpha"], row["epsilon"]) for row in run.metrics.rows} == {(0.5, 0.1)}
+
+
+def test_train_seconds_is_the_wall_time_of_training():
+    start = time.perf_counter()
+    run = train(WALK, "qlearning", walk_config(episodes=20))
+    assert 0 < run.train_seconds <= time.perf_counter() - start
+
+
+def test_progress_bar_counts_episodes_under_the_algorithm_and_env(capsys, monkeypatch):
+    monkeypatch.setenv("RLCOURSE_PROGRESS", "1")
+    train(WALK, "sarsa", walk_config(episodes=4), seed=0, progress=True)
+    err = capsys.readouterr().err
+    assert "sarsa test_tabular/Walk-v0" in err, err
+    assert "4/4" in err and ("episode/s" in err or "s/episode" in err), err
+    train(WALK, "sarsa", walk_config(episodes=4), seed=0, progress=False)
+    assert capsys.readouterr().err == ""
+
+
+def test_an_unknown_algo_is_refused_with_the_choices():
+    with pytest.raises(ValueError) as error:
+        train(WALK, "dqn", walk_config())
+    assert str(error.value) == "algo must be one of qlearning, sarsa, got 'dqn'"
+
+
+def test_default_config_is_the_tuned_one_or_the_plain_defaults():
+    cliff = default_config("CliffWalking-v1")
+    assert (cliff.episodes, cliff.alpha, cliff.epsilon_start, cliff.max_episode_steps) == (100, 0.5, 0.1,
+                                                                                           1000)
+    assert default_config("FrozenLake-v1").gamma == 0.999
+    assert default_config("Acrobot-v1") == TabularConfig()
+
+
+# --- TabularConfig: every field's range, its ends, and the message ----------------------------------
+
+@pytest.mark.parametrize("field, value, message", [
+    ("episodes", 0, "episodes must be in [1, inf], got 0"),
+    ("alpha", 0.0, "alpha must be in (0, 1], got 0.0"),
+    ("alpha", 1.01, "alpha must be in (0, 1], got 1.01"),
+    ("alpha_end", 0.0, "alpha_end must be in (0, 1], got 0.0"),
+    ("alpha_end", 1.01, "alpha_end must be in (0, 1], got 1.01"),
+    ("alpha_decay_fraction", -0.01, "alpha_decay_fraction must be in [0, 1], got -0.01"),
+    ("alpha_decay_fraction", 1.01, "alpha_decay_fraction must be in [0, 1], got 1.01"),
+    ("gamma", -0.01, "gamma must be in [0, 1], got -0.01"),
+    ("gamma", 1.01, "gamma must be in [0, 1], got 1.01"),
+    ("epsilon_start", -0.01, "epsilon_start must be in [0, 1], got -0.01"),
+    ("epsilon_start", 1.01, "epsilon_start must be in [0, 1], got 1.01"),
+    ("epsilon_end", -0.01, "epsilon_end must be in [0, 1], got -0.01"),
+    ("epsilon_end", 1.01, "epsilon_end must be in [0, 1], got 1.01"),
+    ("epsilon_decay_fraction", -0.01, "epsilon_decay_fraction must be in [0, 1], got -0.01"),
+    ("epsilon_decay_fraction", 1.01, "epsilon_decay_fraction must be in [0, 1], got 1.01"),
+    ("initial_q", math.inf, "initial_q must be in [-inf, inf], got inf"),
+    ("initial_q", math.nan, "initial_q must be in [-inf, inf], got nan"),
+    ("max_episode_steps", 0, "max_episode_steps must be in [1, inf], got 0"),
+    ("eval_every", -1, "eval_every must be in [0, inf], got -1"),
+    ("eval_episodes", 0, "eval_episodes must be in [1, inf], got 0"),
+    ("final_eval_episodes", 0, "final_eval_episodes must be in [1, inf], got 0"),
+])
+def test_config_refuses_a_value_just_outside_its_range_with_the_range(field, value, message):
+    with pytest.raises(ValueError) as error:
+        TabularConfig(**{field: value})
+    assert str(error.value) == message
+
+
+@pytest.mark.parametrize("field, value", [
+    ("episodes", 1), ("alpha", 1.0), ("alpha", 1e-9), ("alpha_end", 1.0), ("alpha_end", 1e-9),
+    ("alpha_decay_fraction", 0.0), ("alpha_decay_fraction", 1.0), ("gamma", 0.0), ("gamma", 1.0),
+    ("epsilon_start", 0.0), ("epsilon_start", 1.0), ("epsilon_end", 0.0), ("epsilon_end", 1.0),
+    ("epsilon_decay_fraction", 0.0), ("epsilon_decay_fraction", 1.0), ("initial_q", -1e6),
+    ("initial_q", 1e6), ("max_episode_steps", 1), ("eval_every", 0), ("eval_episodes", 1),
+    ("final_eval_episodes", 1),
+])
+def test_config_accepts_the_ends_of_its_ranges(field, value):
+    assert getattr(TabularConfig(**{field: value}), field) == value
+
+
+# --- require_discrete: what a non-tabular env is told ----------------------------------------------
+
+def test_continuous_observations_are_refused_with_the_reason_and_the_dqn_command():
+    space = make_env("CartPole-v1").observation_space
+    with pytest.raises(ValueError) as error:
+        train("CartPole-v1", "sarsa", walk_config())
+    assert str(error.value) == (
+        f"sarsa keeps a table with one row per state, so it needs a Discrete observation space, "
+        f"but CartPole-v1 observes {space}: a continuous state has infinitely many values and no "
+        f"table can hold them. Use DQN instead (`rlcourse train dqn --env CartPole-v1`), which "
+        f"replaces the table with a network.")
+    # an env made without gymnasium.make has no spec: it is named by its class
+    with pytest.raises(ValueError) as error:
+        require_discrete(CartPoleEnv(), "qlearning")
+    assert str(error.value).startswith(
+        "qlearning keeps a table with one row per state, so it needs a Discrete observation space, "
+        "but CartPoleEnv observes Box(")
+    assert "(`rlcourse train dqn --env CartPoleEnv`)" in str(error.value)
+
+
+def test_continuous_actions_are_refused_with_a_pointer_to_ddpg():
+    with pytest.raises(ValueError) as error:
+        require_discrete(Push(), "sarsa")
+    assert str(error.value) == (
+        f"sarsa needs a Discrete action space, but Push has Box ({Push.action_space}). "
+        "Use DDPG (continuous actions) for this environment.")
+    require_discrete(make_env(WALK), "sarsa")  # Discrete both: passes
+
+
+# --- train_run: the run folder of `rlcourse train qlearning|sarsa` ----------------------------------
+
+def test_train_run_writes_config_metrics_model_and_exact_eval(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("RLCOURSE_PROGRESS", "1")
+    out = tmp_path / "run"
+    # γ = 0: "left" (which never reaches the goal) keeps Q = 0 while the other three go positive
+    # at their first success, so the greedy policy succeeds with 5/9 within the 2-step limit
+    overrides = ["gamma=0", "final_eval_episodes=5", "eval_every=0"]
+    record = train_run("qlearning", TWO_CELL, seed=3, steps=30, episodes=25, out=out,
+                       overrides=overrides, progress=True)
+    assert "qlearning test_tabular/TwoCellLake-v0" in capsys.readouterr().err  # progress passed on
+    config = TabularConfig(episodes=25, gamma=0.0, final_eval_episodes=5, eval_every=0)
+    stored = json.loads((out / "config.json").read_text())
+    assert {key: stored[key] for key in ("algo", "env_id", "seed", "episodes", "steps")} == {
+        "algo": "qlearning", "env_id": TWO_CELL, "seed": 3, "episodes": 25, "steps": 30}
+    assert stored["hyperparameters"] == dataclasses.asdict(config)
+    # the step budget ended training before episode 25; the table is the one train() learns
+    expected = train(TWO_CELL, "qlearning", config, seed=3, steps=30)
+    assert expected.steps == 30 and expected.episodes < 25
+    metrics = Metrics.from_csv(out / "metrics.csv")
+    assert metrics.rows[-1]["step"] == 30 and len(metrics) == expected.episodes
+    meta = read_meta(out / "model")
+    assert {key: meta[key] for key in ("algo", "env_id", "seed", "n_states", "n_actions", "episodes",
+                                       "steps", "interrupted")} == {
+        "algo": "qlearning", "env_id": TWO_CELL, "seed": 3, "n_states": 2, "n_actions": 4,
+        "episodes": expected.episodes, "steps": 30, "interrupted": False}
+    loaded = load_q_table(out)
+    assert loaded.dtype == np.float64 and np.array_equal(loaded, expected.q_table)
+    assert greedy_policy(loaded)(0) != 0
+    assert record["exact_mean_return"] == 0.5556  # 5/9 to 4 digits
+    assert json.loads((out / "eval.json").read_text()) == record
+    assert record["seed"] == 3 and len(record["returns"]) == 5
+
+
+def test_train_run_starts_from_the_tuned_config_of_the_env(tmp_path):
+    out = tmp_path / "run"
+    train_run("sarsa", "FrozenLake-v1", seed=0, steps=20, episodes=None, out=out,
+              overrides={"final_eval_episodes": 10}, progress=False)
+    stored = json.loads((out / "config.json").read_text())
+    tuned = dataclasses.replace(default_config("FrozenLake-v1"), final_eval_episodes=10)
+    assert stored["hyperparameters"] == dataclasses.asdict(tuned)
+    assert (stored["episodes"], stored["steps"]) == (5000, 20)
+    assert read_meta(out / "model")["steps"] == 20
+
+
+def test_train_run_refuses_a_non_tabular_env_before_writing_anything(tmp_path):
+    with pytest.raises(ValueError) as error:
+        train_run("sarsa", "CartPole-v1", seed=0, steps=10, episodes=None, out=tmp_path / "run",
+                  overrides=None, progress=False)
+    assert str(error.value).startswith("sarsa keeps a table with one row per state")
+    assert not (tmp_path / "run").exists()
+
+
+# --- greedy_path, transition_arrays, value_iteration: defaults and envs without a model ------------
+
+def test_greedy_path_stops_after_100_steps_by_default():
+    # slippery "S G" with a time limit of 1000 steps, past the cap: "left" slips left, up or down,
+    # and on a one-row lake each of those stays on S; not deterministic, so the repeats go on
+    lake = make_env("FrozenLake-v1", desc=["SG"], is_slippery=True, max_episode_steps=1000)
+    left = np.zeros((2, 4))
+    left[:, 0] = 1.0
+    assert greedy_path(left, lake) == [0] * 101
+
+
+def test_greedy_path_on_an_env_without_a_model_runs_to_the_end():
+    assert greedy_path(np.zeros((4, 2)), make_env(WALK)) == [0, 1, 2, 3]
+
+
+def test_transition_arrays_of_a_tiny_model():
+    p_continue, expected_reward, start, time_limit = transition_arrays(TinyModel())
+    assert p_continue.tolist() == [[[1.0, 0.0], [0.75, 0.0]], [[0.0, 0.0], [0.0, 0.0]]]
+    assert expected_reward.tolist() == [[-1.0, 0.5], [0.0, 0.0]]  # 1/4 * 2 + 3/4 * 0
+    assert start.tolist() == [1.0, 0.0] and start.dtype == np.float64
+    assert time_limit is None  # no spec, no time limit
+    assert transition_arrays("FrozenLake-v1")[3] == 100
+    assert transition_arrays("Taxi-v4")[3] == 200
+    assert transition_arrays("CliffWalking-v1")[3] is None
+    assert transition_arrays(FrozenLakeEnv(desc=["SG"]))[3] is None
+
+
+def test_transition_arrays_says_which_env_has_no_model():
+    message = ("publishes no model env.unwrapped.P, so it cannot be solved exactly; sample it with "
+               "rlcourse.envs.evaluate instead")
+    with pytest.raises(ValueError) as error:
+        transition_arrays("CartPole-v1")
+    assert str(error.value) == f"CartPole-v1 {message}"
+    env = CartPoleEnv()
+    with pytest.raises(ValueError) as error:
+        transition_arrays(env)
+    assert str(error.value) == f"{env} {message}"
+
+
+def test_value_iteration_gives_up_after_100000_iterations_by_default():
+    # undiscounted, the treadmill's value k after k updates never settles
+    with pytest.raises(RuntimeError, match="did not converge in 100000 iterations"):
+        value_iteration(Treadmill())
