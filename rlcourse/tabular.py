@@ -290,7 +290,7 @@ def train(env_id: str, algo: str = "qlearning", config: TabularConfig | None = N
         config: hyperparameters; :func:`default_config` of ``env_id`` when None.
         seed: seeds the env, its action space and the exploration generator.
         episodes: training episodes (default ``config.episodes``).
-        steps: if given, stop after this many env steps instead.
+        steps: if given, also stop after this many env steps (whichever budget ends first).
         progress: show a progress bar over episodes.
         snapshot_every: keep a copy of the table every this many episodes (0: none).
         env_kwargs: passed to ``gymnasium.make``, e.g. ``{"is_slippery": False}``.
@@ -301,8 +301,13 @@ def train(env_id: str, algo: str = "qlearning", config: TabularConfig | None = N
     if algo not in ALGORITHMS:
         raise ValueError(f"algo must be one of {', '.join(ALGORITHMS)}, got {algo!r}")
     config = default_config(env_id) if config is None else config
+    episodes = config.episodes if episodes is None else episodes
+    check_range("episodes", episodes, 1)  # 0 is refused, not read as "the config's budget"
+    if steps is not None:
+        check_range("steps", steps, 1)
     env_kwargs = env_kwargs or {}
     env = make_env(env_id, **env_kwargs)
+    eval_env = None
     try:
         require_discrete(env, algo)
         rng = seed_everything(seed)
@@ -310,12 +315,14 @@ def train(env_id: str, algo: str = "qlearning", config: TabularConfig | None = N
         env.action_space.seed(seed)
         eval_env = make_env(env_id, **env_kwargs) if config.eval_every else None
         start = time.perf_counter()
-        run = _train_loop(env, eval_env, algo, config, rng, episodes or config.episodes, steps,
+        run = _train_loop(env, eval_env, algo, config, rng, episodes, steps,
                           progress, snapshot_every, env_id)
         run.train_seconds = time.perf_counter() - start
         return run
     finally:
         env.close()
+        if eval_env is not None:
+            eval_env.close()
 
 
 def _train_loop(env: gym.Env, eval_env: gym.Env | None, algo: str, config: TabularConfig,
@@ -364,9 +371,7 @@ def _train_loop(env: gym.Env, eval_env: gym.Env | None, algo: str, config: Tabul
             if steps is not None and step >= steps:
                 break
     run.interrupted = stop.interrupted
-    if eval_env is not None:
-        eval_env.close()
-    return run
+    return run  # train() closes both envs, also when the loop raises
 
 
 # --- command line hooks (rlcourse train qlearning|sarsa, rlcourse evaluate) -----------------------

@@ -11,7 +11,7 @@ import pytest
 from gymnasium.envs.classic_control import CartPoleEnv
 from gymnasium.envs.toy_text.frozen_lake import FrozenLakeEnv
 
-from rlcourse import cli
+from rlcourse import cli, tabular
 from rlcourse.checkpoints import read_meta
 from rlcourse.envs import VALIDATION_SEED, evaluate, make_env
 from rlcourse.runs import Metrics
@@ -731,3 +731,63 @@ def test_value_iteration_gives_up_after_100000_iterations_by_default():
     # undiscounted, the treadmill's value k after k updates never settles
     with pytest.raises(RuntimeError, match="did not converge in 100000 iterations"):
         value_iteration(Treadmill())
+
+
+class _Counted(Walk):
+    """A Walk that counts its closes and, given ``break_at``, raises on that step of its first
+    episode (a learner's env with a bug)."""
+
+    closed: list[str] = []
+
+    def __init__(self, length: int = 5, break_at: int | None = None, render_mode=None):
+        super().__init__(length)
+        self.break_at = break_at
+
+    def step(self, action):
+        if self.break_at is not None and self.cell + 1 == self.break_at:
+            raise RuntimeError("the env broke")
+        return super().step(action)
+
+    def close(self):
+        _Counted.closed.append("closed")
+
+
+COUNTED = "test_tabular/Counted-v0"
+if COUNTED not in gym.registry:
+    gym.register(COUNTED, entry_point=_Counted)
+
+
+def test_a_loop_that_raises_closes_its_training_and_its_evaluation_env():
+    _Counted.closed.clear()
+    config = tabular.TabularConfig(episodes=3, eval_every=1, eval_episodes=1)
+    with pytest.raises(RuntimeError, match="the env broke"):
+        tabular.train(COUNTED, config=config, seed=0, env_kwargs={"break_at": 3})
+    assert _Counted.closed == ["closed", "closed"]  # the env trained on and the evaluation env
+
+
+@pytest.mark.parametrize("eval_every, closes", [(1, 2), (0, 1)])
+def test_a_finished_run_closes_each_of_its_envs_once(eval_every, closes):
+    _Counted.closed.clear()
+    tabular.train(COUNTED, config=tabular.TabularConfig(episodes=2, eval_every=eval_every,
+                                                        eval_episodes=1))
+    assert _Counted.closed == ["closed"] * closes  # no evaluation env without evaluations
+
+
+@pytest.mark.parametrize("budget, message", [
+    ({"episodes": 0}, "episodes must be in [1, inf], got 0"),
+    ({"episodes": -2}, "episodes must be in [1, inf], got -2"),
+    ({"steps": 0}, "steps must be in [1, inf], got 0"),
+])
+def test_a_budget_of_nothing_is_refused_not_read_as_the_configs(budget, message):
+    # episodes=0 used to fall back on config.episodes (``episodes or config.episodes``)
+    with pytest.raises(ValueError) as error:
+        tabular.train(WALK, config=tabular.TabularConfig(episodes=4), **budget)
+    assert str(error.value) == message
+
+
+def test_steps_and_episodes_both_cap_the_run_whichever_ends_first():
+    config = tabular.TabularConfig(episodes=100, eval_every=0)
+    # Walk(3): 3 steps an episode
+    assert tabular.train(WALK, config=config, steps=7).steps == 7  # steps end first
+    run = tabular.train(WALK, config=config, episodes=2, steps=1000)
+    assert (run.steps, run.episodes) == (6, 2)  # episodes end first
