@@ -41,6 +41,7 @@ def test_the_loop_counts_steps_and_episodes_to_its_budget():
 # so evaluations and the stop rule can be checked against evaluate() of the same policy.
 
 import dataclasses  # noqa: E402
+import time  # noqa: E402
 import json  # noqa: E402
 
 import pytest  # noqa: E402
@@ -292,3 +293,93 @@ def test_write_run_writes_config_json_before_training_fails(tmp_path):
                   budget={"steps": 5}, train=train)
     assert read_json(tmp_path / "run" / "config.json")["steps"] == 5
     assert not (tmp_path / "run" / "eval.json").exists()
+
+
+# --- found by mutation testing of rlcourse/training.py ----------------------------------------------
+
+def test_linear_schedule_over_one_step_starts_at_start():
+    assert linear_schedule(1.0, 0.0, 1, 0) == 1.0 and linear_schedule(1.0, 0.0, 1, 1) == 0.0
+
+
+def test_the_loop_draws_no_bar_unless_asked_and_its_bar_counts_the_budget(monkeypatch, capsys):
+    monkeypatch.setenv("RLCOURSE_PROGRESS", "1")  # nothing in the environment switches bars off
+    run = _left_run()
+    loop = TrainingLoop(run, algo="TEST", env_id="CartPole-v1", seed=0, steps=5, episodes=None,
+                        networks={}, eval_every=0, eval_episodes=0)  # progress left at its default
+    _drive(loop)
+    assert capsys.readouterr().err == ""  # no bar by default
+    run = _left_run()
+    loop = _eval_loop(run, steps=12, eval_every=4, progress=True)
+    _drive(loop)
+    assert (loop.bar.total, loop.bar.n) == (12, 12) and loop.bar.desc.startswith("TEST CartPole-v1")
+    assert "12/12" in capsys.readouterr().err
+
+
+def test_a_solved_run_says_so_on_its_bar(monkeypatch):
+    monkeypatch.setenv("RLCOURSE_PROGRESS", "1")
+    returns = evaluate("CartPole-v1", lambda obs: 0, episodes=2, seed=VALIDATION_SEED).returns
+    run = _left_run()
+    loop = _eval_loop(run, steps=50, eval_every=4, eval_episodes=2, stop_at_return=min(returns),
+                      stop_eval_episodes=2, progress=True)
+    _drive(loop)
+    assert loop.bar.desc == "TEST CartPole-v1: solved at step 4, stopped: "  # tqdm adds ": "
+
+
+def test_the_evaluation_env_gets_the_env_kwargs():
+    run = _left_run()
+    # pushing left lasts 9-10 steps on CartPole; a 5-step limit on the evaluation env caps it
+    _drive(_eval_loop(run, steps=4, eval_every=4, eval_episodes=2,
+                      env_kwargs={"max_episode_steps": 5}))
+    assert run.metrics.column("eval_mean_return") == [(4, 5.0)]
+
+
+class _SlowPusher(_Pusher):
+    """Pushes left, taking 10 ms to decide: evaluations then cost a known minimum of time."""
+
+    def act(self, obs) -> int:
+        time.sleep(0.01)
+        return 0
+
+
+def test_evaluation_time_adds_up_apart_from_the_training_clock():
+    run = Run(agent=_SlowPusher(), metrics=Metrics(), config=_Config(), train_seconds=100.0,
+              eval_seconds=50.0)
+    start = time.perf_counter()
+    _drive(_eval_loop(run, steps=12, eval_every=4, eval_episodes=2))
+    wall = time.perf_counter() - start
+    # three evaluations of two 9-10 step episodes at >= 10 ms a step: >= 0.54 s in all, added to the
+    # 50 s the record held; the training steps themselves do nothing, so the clock moved by less
+    # than the wall time minus the evaluations
+    assert 50.0 + 0.54 <= run.eval_seconds <= 50.0 + wall
+    assert 100.0 <= run.train_seconds <= 100.0 + wall - 0.54
+
+
+def test_a_divergence_adds_its_time_to_the_training_clock():
+    run = _left_run(train_seconds=100.0)
+    start = time.perf_counter()
+    loop = _eval_loop(run, steps=3, eval_every=0)
+    with loop:
+        next(loop.steps())
+        loop.diverged("the loss became nan", advice="lower lr")
+    assert 100.0 <= run.train_seconds <= 100.0 + (time.perf_counter() - start)
+
+
+def test_a_checkpoint_without_step_and_episode_resumes_from_zero(tmp_path):
+    from rlcourse.checkpoints import save_checkpoint
+
+    net = torch.nn.Linear(4, 2)
+    save_checkpoint(tmp_path / "ckpt", {"net": net}, {"algo": "test"})  # a bare agent.save()
+    assert resume_from_checkpoint(tmp_path / "ckpt", {"net": torch.nn.Linear(4, 2)}) == (0, 0)
+
+
+def test_write_run_trains_into_model_of_a_folder_that_may_exist(tmp_path):
+    seen = []
+
+    def train(model_dir):
+        seen.append(model_dir)
+        return _left_run()
+
+    out = tmp_path / "run"
+    out.mkdir()  # an existing folder is written into (the command line refuses one with runs first)
+    write_run(out, algo="t", env_id="CartPole-v1", seed=0, config=_Config(), budget={}, train=train)
+    assert seen == [out / "model"] and (out / "eval.json").exists()
