@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import math
 import os
+import re
 import signal
 import threading
 
@@ -16,7 +18,7 @@ import torch
 from rlcourse import dqn
 from rlcourse.checkpoints import read_meta
 from rlcourse.cli import main as cli_main
-from rlcourse.envs import VALIDATION_SEED, evaluate, seed_everything
+from rlcourse.envs import VALIDATION_SEED, evaluate, make_env, seed_everything
 from rlcourse.networks import QNetwork
 from rlcourse.replay import Batch, ReplayBuffer
 from rlcourse.runs import read_json
@@ -688,6 +690,11 @@ def test_a_non_finite_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp
         dqn.train("CartPole-v1", config, seed=0, checkpoint_dir=tmp_path / "ckpt")
     assert "last good checkpoint" in str(error.value)
     good_step = read_meta(tmp_path / "ckpt")["step"]
+    assert re.fullmatch(
+        rf"DQN stopped at step {error.value.run.steps}: the loss became (nan|inf) \(the Q-values "
+        rf"diverged; try a smaller lr than 1e\+30 or a smaller max_grad_norm\)\. The agent was reset "
+        rf"to its weights at step {good_step}; the last good checkpoint \(step {good_step}\) is in "
+        rf"{re.escape(str(tmp_path / 'ckpt'))}\.", str(error.value)), str(error.value)
     assert good_step < error.value.run.steps
     agent = dqn.load_agent(tmp_path / "ckpt")
     assert all(torch.isfinite(p).all() for p in agent.q_network.parameters())
@@ -775,3 +782,347 @@ def test_clip_gradients_gives_torchs_clip_grad_norm_bits_whether_or_not_it_clips
     assert changed is clipped
     if clipped:  # the joint norm after clipping is the bound (to float32 rounding)
         assert abs(float(torch.nn.utils.get_total_norm([p.grad for p in ours.parameters()])) - 1.0) < 1e-5
+
+
+# --- the config: every check, just outside its range and at its ends ---------------------------------
+
+# (the fields set, the message in full): each value just outside the field's range, or of the
+# wrong kind; the message names the field, its range and the value
+REFUSED = [
+    (dict(steps=0), "steps must be in [1, inf], got 0"),
+    (dict(hidden=()), "hidden must be a non-empty tuple of positive ints, got ()"),
+    (dict(hidden=(0,)), "hidden must be a non-empty tuple of positive ints, got (0,)"),
+    (dict(hidden=(64, 0)), "hidden must be a non-empty tuple of positive ints, got (64, 0)"),
+    (dict(hidden=(8.0,)), "hidden must be a non-empty tuple of positive ints, got (8.0,)"),
+    (dict(lr=0.0), "lr must be in (0, inf], got 0.0"),
+    (dict(lr=math.inf), "lr must be in (0, inf], got inf"),
+    (dict(lr_end=0.0), "lr_end must be in (0, inf], got 0.0"),
+    (dict(gamma=-0.01), "gamma must be in [0, 1], got -0.01"),
+    (dict(gamma=1.01), "gamma must be in [0, 1], got 1.01"),
+    (dict(buffer_size=0), "buffer_size must be in [1, inf], got 0"),
+    (dict(batch_size=0), "batch_size must be in [1, inf], got 0"),
+    (dict(buffer_size=64, batch_size=65), "batch_size must be at most buffer_size (64), got 65"),
+    (dict(learning_starts=-1), "learning_starts must be in [0, inf], got -1"),
+    (dict(train_every=0), "train_every must be in [1, inf], got 0"),
+    (dict(gradient_steps=0), "gradient_steps must be in [1, inf], got 0"),
+    (dict(target_update_every=0), "target_update_every must be in [1, inf], got 0"),
+    (dict(tau=0.0), "tau must be in (0, 1], got 0.0"),
+    (dict(tau=1.01), "tau must be in (0, 1], got 1.01"),
+    (dict(max_grad_norm=0.0), "max_grad_norm must be in (0, inf], got 0.0"),
+    (dict(max_grad_norm=-math.inf), "max_grad_norm must be in (0, inf], got -inf"),
+    (dict(max_grad_norm=math.nan), "max_grad_norm must be in (0, inf], got nan"),
+    (dict(epsilon_start=-0.01), "epsilon_start must be in [0, 1], got -0.01"),
+    (dict(epsilon_start=1.01), "epsilon_start must be in [0, 1], got 1.01"),
+    (dict(epsilon_end=-0.01), "epsilon_end must be in [0, 1], got -0.01"),
+    (dict(epsilon_end=1.01), "epsilon_end must be in [0, 1], got 1.01"),
+    (dict(epsilon_decay_fraction=-0.01), "epsilon_decay_fraction must be in [0, 1], got -0.01"),
+    (dict(epsilon_decay_fraction=1.01), "epsilon_decay_fraction must be in [0, 1], got 1.01"),
+    (dict(eval_every=-1), "eval_every must be in [0, inf], got -1"),
+    (dict(eval_episodes=0), "eval_episodes must be in [1, inf], got 0"),
+    (dict(final_eval_episodes=0), "final_eval_episodes must be in [1, inf], got 0"),
+    (dict(eval_episodes=5, stop_eval_episodes=4), "stop_eval_episodes must be in [5, inf], got 4"),
+    (dict(stop_at_return=475.0, eval_every=0),
+     "stop_at_return needs periodic evaluations to decide when to stop: set eval_every > 0, "
+     "or stop_at_return=None to train the whole budget"),
+    (dict(stop_at_return=math.nan), "stop_at_return must be in [-inf, inf], got nan"),
+    (dict(stop_at_return=math.inf), "stop_at_return must be in [-inf, inf], got inf"),
+    (dict(num_threads=0), "num_threads must be in [1, inf], got 0"),
+    (dict(device="gpu"), "device must be 'cpu', 'cuda' or 'auto', got 'gpu'"),
+]
+
+
+@pytest.mark.parametrize("fields, message", REFUSED, ids=[m.split(" ")[0] for _, m in REFUSED])
+def test_each_config_field_just_outside_its_range_is_refused_naming_the_field_and_range(fields, message):
+    with pytest.raises(ValueError) as error:
+        dqn.DQNConfig(**fields)
+    assert str(error.value) == message
+
+
+# the ends of each range that the checks accept (closed ends), and the cases the checks let pass
+ACCEPTED = [
+    dict(steps=1), dict(hidden=(1,)), dict(hidden=(3, 1, 2)), dict(lr=1e-12), dict(lr_end=1e-12),
+    dict(gamma=0.0), dict(gamma=1.0), dict(buffer_size=1, batch_size=1),
+    dict(buffer_size=64, batch_size=64),
+    dict(buffer_size=64, batch_size=65, use_replay=False),  # no replay: the batch is 1 transition
+    dict(learning_starts=0), dict(train_every=1), dict(gradient_steps=1),
+    dict(target_update_every=1), dict(tau=1e-12), dict(tau=1.0), dict(max_grad_norm=math.inf),
+    dict(max_grad_norm=1e-12), dict(epsilon_start=0.0), dict(epsilon_start=1.0),
+    dict(epsilon_end=0.0), dict(epsilon_end=1.0), dict(epsilon_decay_fraction=0.0),
+    dict(epsilon_decay_fraction=1.0), dict(eval_every=0), dict(eval_episodes=1),
+    dict(final_eval_episodes=1), dict(eval_episodes=7, stop_eval_episodes=7),
+    dict(eval_every=0, stop_at_return=None), dict(stop_at_return=-1e9), dict(num_threads=1),
+    dict(device="cpu"), dict(device="cuda"), dict(device="auto"),
+]
+
+
+@pytest.mark.parametrize("fields", ACCEPTED, ids=[",".join(f"{k}={v}" for k, v in f.items()) for f in ACCEPTED])
+def test_each_config_field_at_the_closed_ends_of_its_range_is_accepted(fields):
+    config = dqn.DQNConfig(**fields)
+    assert {key: getattr(config, key) for key in fields} == fields
+
+
+def test_the_default_config_is_valid_and_its_checks_see_its_own_values():
+    # the plain defaults pass every check (a check on the wrong value, or on None, would fail here)
+    config = dqn.DQNConfig()
+    assert (config.steps, config.lr, config.buffer_size, config.batch_size) == (50_000, 1e-3, 50_000, 64)
+    assert dataclasses.replace(config, stop_at_return=490.0).stop_at_return == 490.0
+
+
+# --- the agent: q_values, act, save, load ------------------------------------------------------------
+
+def _agent_network() -> QNetwork:
+    torch.manual_seed(0)
+    q_network = QNetwork(4, 3, hidden=(16, 8))
+    with torch.no_grad():  # distinct Q-values per action, so argmax is not decided by a tie
+        q_network.net[-1].bias.copy_(torch.tensor([0.0, 0.01, -0.01]))
+    return q_network
+
+
+def test_q_values_of_one_observation_is_a_numpy_row_of_the_networks_output():
+    q_network = _agent_network()
+    agent = dqn.DQNAgent(q_network)
+    assert agent.device == torch.device("cpu")
+    obs = [0.1, -0.2, 0.03, 0.4]  # a list of Python floats, as float64 as numpy makes them
+    q = agent.q_values(np.asarray(obs, dtype=np.float64))
+    assert isinstance(q, np.ndarray) and q.shape == (3,) and q.dtype == np.float32
+    with torch.no_grad():
+        expected = q_network(torch.tensor(obs, dtype=torch.float32)).numpy()
+    assert np.array_equal(q, expected)
+    assert np.array_equal(agent.q_values(obs), expected)
+
+
+def test_act_on_a_cpu_qnetwork_runs_numpy_without_a_torch_forward():
+    # the documented fast path: on the CPU a QNetwork's greedy action comes from NumpyForward,
+    # not from a torch forward pass (a hook on the module counts the forward calls)
+    q_network = _agent_network()
+    agent = dqn.DQNAgent(q_network)
+    calls = []
+    q_network.register_forward_hook(lambda module, args, output: calls.append(1))
+    obs = 5 * np.random.default_rng(0).normal(size=(20, 4))  # float64
+    with torch.no_grad():
+        expected = q_network.net(torch.as_tensor(obs, dtype=torch.float32)).argmax(1).tolist()
+    calls.clear()
+    actions = [agent.act(o) for o in obs]
+    assert actions == expected and all(type(a) is int for a in actions)
+    assert calls == []
+    assert agent(obs[0]) == expected[0]  # the agent itself is the policy
+
+
+class _Wrapped(torch.nn.Module):
+    """A Q-network that is not a QNetwork: the agent must fall back on torch."""
+
+    def __init__(self, inner: QNetwork) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.inner(obs)
+
+
+def test_act_on_another_network_runs_torch_on_float32_observations():
+    q_network = _agent_network()
+    agent = dqn.DQNAgent(_Wrapped(q_network))
+    calls = []
+    agent.q_network.register_forward_hook(lambda module, args, output: calls.append(args[0].dtype))
+    obs = 5 * np.random.default_rng(1).normal(size=(20, 4))  # float64: act converts to float32
+    with torch.no_grad():
+        expected = q_network(torch.as_tensor(obs, dtype=torch.float32)).argmax(1).tolist()
+    calls.clear()
+    actions = [agent.act(o) for o in obs]
+    assert actions == expected and all(type(a) is int for a in actions)
+    assert calls == [torch.float32] * 20
+    assert len(set(actions)) > 1  # a constant policy would make the check empty
+
+
+def test_save_writes_the_networks_shape_and_the_callers_meta_and_load_rebuilds_it(tmp_path):
+    q_network = _agent_network()
+    agent = dqn.DQNAgent(q_network)
+    assert agent.save(tmp_path / "plain") == tmp_path / "plain"
+    meta = read_meta(tmp_path / "plain")
+    assert {k: v for k, v in meta.items() if k not in ("format", "version")} == {
+        "modules": ["q_network"], "algo": "dqn", "obs_dim": 4, "n_actions": 3, "hidden": [16, 8]}
+    agent.save(tmp_path / "noted", {"step": 7, "env_id": "CartPole-v1"})
+    noted = read_meta(tmp_path / "noted")
+    assert (noted["algo"], noted["hidden"], noted["step"], noted["env_id"]) == ("dqn", [16, 8], 7, "CartPole-v1")
+    loaded = dqn.DQNAgent.load(tmp_path / "plain")
+    assert isinstance(loaded, dqn.DQNAgent) and loaded.device == torch.device("cpu")
+    net = loaded.q_network
+    assert isinstance(net, QNetwork) and (net.obs_dim, net.n_actions, tuple(net.hidden)) == (4, 3, (16, 8))
+    assert not net.training  # built for acting: eval mode
+    assert _equal(net, _params(q_network))
+    assert _equal(dqn.load_agent(tmp_path / "noted").q_network, _params(q_network))
+    # a run directory holds its checkpoint in model/: load finds it there
+    agent.save(tmp_path / "run" / "model")
+    assert _equal(dqn.DQNAgent.load(tmp_path / "run").q_network, _params(q_network))
+    obs = np.random.default_rng(2).normal(size=(30, 4))
+    assert [dqn.load_policy(tmp_path / "run")(o) for o in obs] == [agent.act(o) for o in obs]
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_load_onto_the_gpu_puts_the_network_and_the_agent_there(tmp_path):
+    q_network = _agent_network()
+    dqn.DQNAgent(q_network).save(tmp_path / "agent")
+    loaded = dqn.DQNAgent.load(tmp_path / "agent", device="cuda")
+    assert loaded.device.type == "cuda"
+    assert {p.device.type for p in loaded.q_network.parameters()} == {"cuda"}
+    obs = np.random.default_rng(2).normal(size=(10, 4))
+    assert [loaded.act(o) for o in obs] == [dqn.DQNAgent(q_network).act(o) for o in obs]
+
+
+# --- train_run: the run directory of `rlcourse train dqn` -------------------------------------------
+
+def test_train_run_writes_the_run_that_train_gives_with_its_seed_config_and_bar(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("RLCOURSE_PROGRESS", "1")
+    overrides = {"hidden": (16,), "learning_starts": 40, "eval_every": 60, "eval_episodes": 1,
+                 "final_eval_episodes": 2, "stop_at_return": None}
+    out = tmp_path / "run"
+    record = dqn.train_run("dqn", "CartPole-v1", seed=3, steps=120, episodes=None, out=out,
+                           overrides=overrides, progress=True)
+    err = capsys.readouterr().err
+    assert "DQN CartPole-v1" in err and "120/120" in err, err  # progress=True reaches the loop
+    assert record == read_json(out / "eval.json") and record["episodes"] == 2
+    stored = read_json(out / "config.json")
+    assert (stored["steps"], stored["episodes"], stored["seed"]) == (120, None, 3)
+    config = dataclasses.replace(dqn.default_config("CartPole-v1"), steps=120, **overrides)
+    assert stored["hyperparameters"] == json.loads(json.dumps(dataclasses.asdict(config)))
+    # the same run as train() with that config and seed: the CartPole defaults under the
+    # overrides, seed 3 (not 0), the whole 120 steps
+    direct = dqn.train("CartPole-v1", config, seed=3)
+    direct.metrics.to_csv(tmp_path / "direct.csv")
+    assert (out / "metrics.csv").read_bytes() == (tmp_path / "direct.csv").read_bytes()
+    assert _equal(dqn.load_agent(out).q_network, _params(direct.agent.q_network))
+    # an episode cap reaches train: 2 episodes, then the run stops
+    capped = dqn.train_run("dqn", "CartPole-v1", seed=3, steps=120, episodes=2, out=tmp_path / "capped",
+                           overrides=overrides, progress=False)
+    assert capsys.readouterr().err == ""
+    assert capped["episodes"] == 2
+    assert (tmp_path / "capped" / "metrics.csv").read_text().splitlines()[-1].split(",")[1] == "2"
+    assert read_meta(tmp_path / "capped" / "model")["episode"] == 2
+
+
+# --- the loop: what it acts, stores and logs -------------------------------------------------------
+
+def test_the_loop_acts_by_its_epsilon_schedule_and_stores_and_logs_each_step_as_the_env_gave_it():
+    # no update (learning_starts past the budget), so the greedy action is the returned agent's.
+    # ε decays linearly from 1 to 0.2 over round(0.5 * 200) = 100 steps; ε at step t is the
+    # schedule's value after the t − 1 steps before it: 1 − 0.8 (t − 1)/100, then 0.2. Each step
+    # draws u from the run's generator (default_rng(seed)); u < ε explores, with the action
+    # int(2 u') of a second draw u'. Redone here step by step, on a fresh env seeded as the run's
+    seed = 4
+    config = dataclasses.replace(SHORT, hidden=(16,), steps=200, learning_starts=1_000, eval_every=0,
+                                 epsilon_start=1.0, epsilon_end=0.2, epsilon_decay_fraction=0.5)
+    buffer = ReplayBuffer(200, obs_shape=(4,), seed=0)
+    run = dqn.train("CartPole-v1", config, seed=seed, replay_buffer=buffer)
+    assert len(buffer) == 200 and run.steps == 200
+    rng = np.random.default_rng(seed)
+    env = make_env("CartPole-v1")
+    obs, _ = env.reset(seed=seed)
+    rows, episode_return, explored = [], 0.0, 0
+    for t in range(1, 201):
+        epsilon = 1.0 - 0.8 * min((t - 1) / 100, 1.0)
+        assert np.array_equal(buffer.obs[t - 1], obs)
+        if rng.random() < epsilon:
+            action, explored = int(rng.random() * 2), explored + 1
+        else:
+            action = run.agent.act(obs)
+        assert buffer.action[t - 1] == action, t
+        next_obs, reward, terminated, truncated, _ = env.step(action)
+        assert np.array_equal(buffer.next_obs[t - 1], next_obs)
+        assert (buffer.reward[t - 1], buffer.terminated[t - 1], buffer.truncated[t - 1]) == (
+            reward, terminated, truncated)
+        episode_return += reward
+        obs = next_obs
+        if terminated or truncated:
+            rows.append((t, len(rows) + 1, episode_return, epsilon))
+            obs, _ = env.reset()
+            episode_return = 0.0
+    env.close()
+    assert 60 < explored < 190  # both kinds of action were taken
+    logged = [row for row in run.metrics.rows if "episode_return" in row]
+    assert [(r["step"], r["episode"], r["episode_return"]) for r in logged] == [r[:3] for r in rows]
+    assert [r["epsilon"] for r in logged] == pytest.approx([r[3] for r in rows])
+    assert len(rows) == run.episodes > 5
+    # before any update the loss and mean Q of an episode's row are NaN: nothing measured yet
+    assert all(math.isnan(r["loss"]) and math.isnan(r["q_mean"]) for r in logged)
+
+
+def test_the_loops_episode_rows_carry_the_latest_updates_loss_and_mean_q():
+    config = dataclasses.replace(SHORT, hidden=(16,), steps=150, learning_starts=50, eval_every=0)
+    run = dqn.train("CartPole-v1", config, seed=0)
+    rows = [row for row in run.metrics.rows if "episode_return" in row]
+    before = [row for row in rows if row["step"] < 50]
+    after = [row for row in rows if row["step"] >= 50]
+    assert before and after
+    assert all(math.isnan(row["loss"]) and math.isnan(row["q_mean"]) for row in before)
+    assert all(math.isfinite(row["loss"]) and row["loss"] > 0 and math.isfinite(row["q_mean"])
+               and row["q_mean"] != row["loss"] for row in after)
+
+
+def test_train_without_a_config_takes_the_envs_tuned_one_and_checks_the_budget(capsys, monkeypatch):
+    monkeypatch.setenv("RLCOURSE_PROGRESS", "1")
+    run = dqn.train("CartPole-v1", seed=0, steps=20)
+    assert run.config == dqn.default_config("CartPole-v1") and run.steps == 20
+    assert capsys.readouterr().err == ""  # no bar unless asked
+    assert dqn.train("CartPole-v1", dataclasses.replace(SHORT, hidden=(8,)), steps=1).steps == 1
+    with pytest.raises(ValueError) as error:
+        dqn.train("CartPole-v1", SHORT, steps=0)
+    assert str(error.value) == "steps must be in [1, inf], got 0"
+    dqn.train("CartPole-v1", dataclasses.replace(SHORT, hidden=(8,), eval_every=0), steps=30, progress=True)
+    err = capsys.readouterr().err
+    assert "DQN CartPole-v1" in err and "30/30" in err, err
+
+
+def test_the_refusals_before_training_say_why_in_full():
+    with pytest.raises(ValueError) as error:
+        dqn.train("Pendulum-v1", seed=0)
+    assert str(error.value) == (
+        "DQN needs a Discrete action space, but Pendulum-v1 has Box (Box(-2.0, 2.0, (1,), float32)). "
+        "Use DDPG (`rlcourse train ddpg`), which learns a continuous action for this environment.")
+    no_replay = dataclasses.replace(SHORT, hidden=(8,), use_replay=False, eval_every=0)
+    with pytest.raises(ValueError) as error:
+        dqn.train("CartPole-v1", no_replay, replay_buffer=ReplayBuffer(2, obs_shape=(4,)))
+    assert str(error.value) == ("use_replay=False trains on the latest transition only: pass a "
+                                "replay_buffer of capacity 1, or none")
+    latest = ReplayBuffer(1, obs_shape=(4,))  # capacity 1 is what it asks for: accepted
+    assert dqn.train("CartPole-v1", no_replay, steps=20, replay_buffer=latest).steps == 20
+    assert len(latest) == 1
+
+
+def test_the_loops_own_buffer_samples_with_the_runs_seed():
+    # a buffer of buffer_size seeded with the run's seed, given to train, gives the same run bit for
+    # bit as the loop's own buffer; one seeded otherwise samples other batches. The buffer is
+    # smaller than the budget, so it wraps around as the loop's must
+    config = dataclasses.replace(SHORT, hidden=(16,), steps=150, learning_starts=40, buffer_size=100,
+                                 batch_size=16, eval_every=0)
+    own = dqn.train("CartPole-v1", config, seed=3)
+    same = dqn.train("CartPole-v1", config, seed=3, replay_buffer=ReplayBuffer(100, (4,), seed=3))
+    other = dqn.train("CartPole-v1", config, seed=3, replay_buffer=ReplayBuffer(100, (4,), seed=4))
+    assert _equal(own.agent.q_network, _params(same.agent.q_network))
+    assert not _equal(own.agent.q_network, _params(other.agent.q_network))
+
+
+def test_the_periodic_evaluations_run_on_the_envs_kwargs():
+    # CartPole cut at 5 steps: no policy drops the pole that fast, so every greedy evaluation
+    # episode lasts exactly 5 steps (uncut, the first one lasts at least 8)
+    config = dataclasses.replace(SHORT, hidden=(8,), steps=100, learning_starts=1_000, eval_every=50,
+                                 eval_episodes=2)
+    run = dqn.train("CartPole-v1", config, seed=0, env_kwargs={"max_episode_steps": 5})
+    assert run.metrics.column("eval_mean_return") == [(50, 5.0), (100, 5.0)]
+    assert {row["episode_return"] for row in run.metrics.rows if "episode_return" in row} == {5.0}
+
+
+def test_a_resumed_run_seeds_its_env_with_the_seed_plus_the_episodes_done(tmp_path):
+    config = dataclasses.replace(SHORT, hidden=(16,), steps=100, learning_starts=1_000, eval_every=100,
+                                 eval_episodes=1)
+    first = dqn.train("CartPole-v1", config, seed=2, checkpoint_dir=tmp_path / "ckpt")
+    meta = read_meta(tmp_path / "ckpt")
+    assert (meta["seed"], meta["env_id"], meta["step"], meta["episode"]) == (2, "CartPole-v1", 100,
+                                                                            first.episodes)
+    buffer = ReplayBuffer(100, obs_shape=(4,), seed=0)
+    resumed = dqn.train("CartPole-v1", config, seed=2, steps=130, resume_from=tmp_path / "ckpt",
+                        replay_buffer=buffer)
+    assert len(buffer) == 30 and resumed.steps == 130
+    with make_env("CartPole-v1") as env:
+        assert np.array_equal(buffer.obs[0], env.reset(seed=2 + first.episodes)[0])
+    rows = [row for row in resumed.metrics.rows if "episode_return" in row]
+    assert rows and rows[0]["episode"] == first.episodes + 1
