@@ -710,6 +710,18 @@ def test_warm_up_actions_are_uniform_then_the_actor_explores_with_the_configs_ou
     assert not np.array_equal(buffer.action[19], run.agent.act(buffer.obs[19]))
 
 
+def test_the_noise_is_reset_at_every_episode_start():
+    # "decaying" noise is σ / (1 + i) in episode i, counted by its resets: with 20-step episodes,
+    # no warm-up and no update, every action is explore(s) with the offset 0.5, 0.25, then 0.5 / 3
+    config = dataclasses.replace(SHORT, steps=60, learning_starts=0, train_every=10_000,
+                                 noise="decaying", noise_sigma=0.5, eval_every=0)
+    buffer = ReplayBuffer(60, (3,), (1,), np.float32, seed=0)
+    run = ddpg.train("Pendulum-v1", config, seed=0, env_kwargs={"max_episode_steps": 20},
+                     replay_buffer=buffer)
+    expected = [run.agent.explore(buffer.obs[t], lambda: np.full(1, 0.5 / (1 + t // 20))) for t in range(60)]
+    assert np.array_equal(buffer.action, np.array(expected))
+
+
 def test_warm_up_actions_cover_the_whole_box():
     # Pendulum's torque is in [−2, 2]: 200 uniform draws reach both ends and centre on 0
     config = dataclasses.replace(SHORT, steps=200, learning_starts=200, eval_every=0)
