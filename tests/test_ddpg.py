@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
+import re
 
 import gymnasium as gym
 import numpy as np
@@ -16,6 +18,7 @@ from rlcourse.checkpoints import read_meta
 from rlcourse.cli import main as cli_main
 from rlcourse.envs import VALIDATION_SEED, evaluate, make_env, seed_everything
 from rlcourse.networks import Actor, Critic
+from rlcourse.noise import make_noise
 from rlcourse.replay import Batch, ReplayBuffer
 from rlcourse.runs import read_json
 
@@ -45,15 +48,18 @@ class ReachTheEdge(gym.Env):
     x starts at 0; an action a in [−1, 1] moves it by a / 2, and reaching an edge (|x′| ≥ 1)
     terminates the episode. The reward is the x the step started from, so each stored field can
     be checked against the others: r = s and s′ = s + a / 2. float32 throughout, so the stored
-    s′ decides termination exactly as the env did.
+    s′ decides termination exactly as the env did. Strict as gymnasium's own envs are not: an
+    action outside its float32 Box (a float64 array included, as Box.contains says) is refused.
+    ``reward_offset`` is added to every reward (a huge one makes the critic's loss overflow).
     """
 
     metadata = {"render_modes": []}
 
-    def __init__(self, render_mode=None) -> None:
+    def __init__(self, render_mode=None, reward_offset=0.0) -> None:
         self.observation_space = gym.spaces.Box(-1.5, 1.5, shape=(1,), dtype=np.float32)
         self.action_space = gym.spaces.Box(-1.0, 1.0, shape=(1,), dtype=np.float32)
         self.x = np.float32(0.0)
+        self.reward_offset = reward_offset
 
     def reset(self, *, seed=None, options=None):
         super().reset(seed=seed)
@@ -61,7 +67,9 @@ class ReachTheEdge(gym.Env):
         return np.array([self.x], dtype=np.float32), {}
 
     def step(self, action):
-        reward = float(self.x)
+        if not self.action_space.contains(action):
+            raise ValueError(f"{action!r} is not an action of {self.action_space}")
+        reward = float(self.x) + self.reward_offset
         self.x = np.float32(self.x + np.float32(np.asarray(action).reshape(-1)[0]) / np.float32(2))
         return np.array([self.x], dtype=np.float32), reward, bool(abs(self.x) >= 1), False, {}
 
@@ -286,6 +294,87 @@ def test_invalid_hyperparameters_raise_naming_the_field(field, value, words):
         dataclasses.replace(ddpg.DDPGConfig(), **{field: value})
 
 
+#: each field just outside its range, and the whole message it is refused with
+REFUSED = [
+    ("steps", 0, "steps must be in [1, inf], got 0"),
+    ("actor_hidden", (), "actor_hidden must be a non-empty tuple of positive ints, got ()"),
+    ("actor_hidden", (64, 0), "actor_hidden must be a non-empty tuple of positive ints, got (64, 0)"),
+    ("actor_hidden", (0, 64), "actor_hidden must be a non-empty tuple of positive ints, got (0, 64)"),
+    ("actor_hidden", (16, 8.0), "actor_hidden must be a non-empty tuple of positive ints, got (16, 8.0)"),
+    ("critic_hidden", (), "critic_hidden must be a non-empty tuple of positive ints, got ()"),
+    ("critic_hidden", (64, 0), "critic_hidden must be a non-empty tuple of positive ints, got (64, 0)"),
+    ("critic_hidden", (16, 8.0), "critic_hidden must be a non-empty tuple of positive ints, got (16, 8.0)"),
+    ("actor_lr", 0.0, "actor_lr must be in (0, inf], got 0.0"),
+    ("actor_lr", float("inf"), "actor_lr must be in (0, inf], got inf"),
+    ("critic_lr", 0.0, "critic_lr must be in (0, inf], got 0.0"),
+    ("critic_lr", -1.0, "critic_lr must be in (0, inf], got -1.0"),
+    ("gamma", -0.01, "gamma must be in [0, 1], got -0.01"),
+    ("gamma", 1.01, "gamma must be in [0, 1], got 1.01"),
+    ("tau", 0.0, "tau must be in (0, 1], got 0.0"),
+    ("tau", 1.01, "tau must be in (0, 1], got 1.01"),
+    ("buffer_size", 0, "buffer_size must be in [1, inf], got 0"),
+    ("batch_size", 0, "batch_size must be in [1, 100000], got 0"),
+    ("batch_size", 100_001, "batch_size must be in [1, 100000], got 100001"),  # > buffer_size
+    ("learning_starts", -1, "learning_starts must be in [0, inf], got -1"),
+    ("train_every", 0, "train_every must be in [1, inf], got 0"),
+    ("gradient_steps", 0, "gradient_steps must be in [1, inf], got 0"),
+    ("noise", "pink", "noise must be 'gaussian', 'ou' or 'decaying', got 'pink'"),
+    ("noise", "Gaussian", "noise must be 'gaussian', 'ou' or 'decaying', got 'Gaussian'"),
+    ("noise_sigma", -0.01, "noise_sigma must be in [0, inf], got -0.01"),
+    ("ou_theta", 0.0, "ou_theta must be in (0, inf], got 0.0"),
+    ("ou_dt", 0.0, "ou_dt must be in (0, inf], got 0.0"),
+    ("time_limit", 0, "time_limit must be in [1, inf], got 0"),
+    ("eval_every", -1, "eval_every must be in [0, inf], got -1"),
+    ("eval_episodes", 0, "eval_episodes must be in [1, inf], got 0"),
+    ("final_eval_episodes", 0, "final_eval_episodes must be in [1, inf], got 0"),
+    ("num_threads", 0, "num_threads must be in [1, inf], got 0"),
+    ("device", "tpu", "device must be 'cpu', 'cuda' or 'auto', got 'tpu'"),
+]
+
+
+@pytest.mark.parametrize("field, value, message", REFUSED)
+def test_each_field_just_outside_its_range_is_refused_in_full(field, value, message):
+    with pytest.raises(ValueError) as error:
+        ddpg.DDPGConfig(**{field: value})
+    assert str(error.value) == message
+
+
+def test_a_buffer_smaller_than_the_batch_is_refused_and_one_as_large_is_accepted():
+    with pytest.raises(ValueError) as error:
+        ddpg.DDPGConfig(buffer_size=64, batch_size=65)
+    assert str(error.value) == "batch_size must be in [1, 64], got 65"
+    assert ddpg.DDPGConfig(buffer_size=64, batch_size=64).batch_size == 64
+    assert ddpg.DDPGConfig(buffer_size=1, batch_size=1).buffer_size == 1
+
+
+def test_the_ou_step_theta_dt_may_be_one_but_no_more():
+    # θ dt is the share of the way back to the mean per step: above 1 the process overshoots it
+    assert ddpg.DDPGConfig(ou_theta=2.0, ou_dt=0.5).ou_dt == 0.5  # θ dt = 1 exactly
+    with pytest.raises(ValueError) as error:
+        ddpg.DDPGConfig(ou_theta=2.0, ou_dt=0.6)
+    assert str(error.value) == "ou_theta * ou_dt must be at most 1, got 1.2"
+    with pytest.raises(ValueError) as error:
+        ddpg.DDPGConfig(ou_theta=10.0, ou_dt=0.5)  # each alone is fine
+    assert str(error.value) == "ou_theta * ou_dt must be at most 1, got 5"
+
+
+#: the ends of each range that are inside it (and so accepted), one field at a time
+ACCEPTED = [
+    ("steps", 1), ("actor_hidden", (1,)), ("critic_hidden", (1, 1)), ("actor_lr", 1e-12),
+    ("critic_lr", 1e-12), ("gamma", 0.0), ("gamma", 1.0), ("tau", 1.0), ("tau", 1e-9),
+    ("learning_starts", 0), ("train_every", 1), ("gradient_steps", 1), ("noise", "gaussian"),
+    ("noise", "ou"), ("noise", "decaying"), ("noise_sigma", 0.0), ("ou_theta", 1e-9),
+    ("ou_dt", 1e-9), ("time_limit", None), ("time_limit", 1), ("eval_every", 0),
+    ("eval_episodes", 1), ("final_eval_episodes", 1), ("num_threads", 1), ("device", "cpu"),
+    ("device", "cuda"), ("device", "auto"),  # "cuda" is only checked for when training starts
+]
+
+
+@pytest.mark.parametrize("field, value", ACCEPTED)
+def test_the_ends_inside_each_range_are_accepted(field, value):
+    assert getattr(ddpg.DDPGConfig(**{field: value}), field) == value
+
+
 def test_default_config_applies_the_tuned_values_of_its_env_only():
     for env_id, tuned in ddpg.TUNED.items():
         config = ddpg.default_config(env_id)
@@ -367,6 +456,76 @@ def test_the_agents_actions_are_float32_and_inside_the_envs_action_space():
         assert action.dtype == np.float32 and action.shape == (1,)
         assert env.action_space.contains(action), action
     env.close()
+
+
+def _agent(critic=True):
+    torch.manual_seed(0)
+    actor = Actor(3, [-1.0, 0.0], [3.0, 10.0], (16, 8))
+    return ddpg.DDPGAgent(actor, Critic(3, 2, (8,)) if critic else None)
+
+
+def _same_weights(a, b):
+    return all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values(), strict=True))
+
+
+def test_the_agent_keeps_its_networks_and_the_bounds_as_float32_arrays():
+    agent = _agent()
+    assert isinstance(agent.actor, Actor) and isinstance(agent.critic, Critic)
+    assert agent.device == torch.device("cpu") and ddpg.DDPGAgent(agent.actor).critic is None
+    for bound, want in ((agent.action_low, [-1.0, 0.0]), (agent.action_high, [3.0, 10.0])):
+        assert isinstance(bound, np.ndarray) and bound.dtype == np.float32 and bound.tolist() == want
+
+
+def test_save_writes_what_load_needs_to_rebuild_the_agent(tmp_path):
+    agent = _agent()
+    assert agent.save(tmp_path / "ckpt", {"step": 7, "env_id": "X-v0"}) == tmp_path / "ckpt"
+    assert read_meta(tmp_path / "ckpt") == {
+        "format": "rlcourse-checkpoint", "version": 1, "modules": ["actor", "critic"],
+        "algo": "ddpg", "obs_dim": 3, "action_low": [-1.0, 0.0], "action_high": [3.0, 10.0],
+        "actor_hidden": [16, 8], "critic_hidden": [8], "step": 7, "env_id": "X-v0"}
+    agent.save(tmp_path / "bare")  # no meta: only the agent's own record
+    assert read_meta(tmp_path / "bare")["modules"] == ["actor", "critic"]
+    assert "step" not in read_meta(tmp_path / "bare")
+    loaded = ddpg.DDPGAgent.load(tmp_path / "ckpt")
+    assert isinstance(loaded, ddpg.DDPGAgent) and loaded.device == torch.device("cpu")
+    assert (loaded.actor.obs_dim, loaded.actor.hidden, loaded.critic.hidden) == (3, (16, 8), (8,))
+    assert _same_weights(loaded.actor, agent.actor) and _same_weights(loaded.critic, agent.critic)
+    assert loaded.action_low.tolist() == [-1.0, 0.0] and loaded.action_high.tolist() == [3.0, 10.0]
+    assert not loaded.actor.training and not loaded.critic.training  # ready to act, not to train
+    obs = np.array([0.5, -1.0, 2.0], dtype=np.float32)
+    assert np.array_equal(loaded.act(obs), agent.act(obs))
+
+
+def test_an_agent_without_a_critic_saves_and_loads_the_actor_alone(tmp_path):
+    agent = _agent(critic=False)
+    agent.save(tmp_path / "ckpt")
+    meta = read_meta(tmp_path / "ckpt")
+    assert meta["modules"] == ["actor"] and meta["critic_hidden"] is None
+    loaded = ddpg.load_agent(tmp_path / "ckpt")
+    assert loaded.critic is None and _same_weights(loaded.actor, agent.actor)
+    assert not loaded.actor.training
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_load_onto_the_gpu_puts_both_networks_there(tmp_path):
+    agent = _agent()
+    agent.save(tmp_path / "ckpt")
+    loaded = ddpg.DDPGAgent.load(tmp_path / "ckpt", device="cuda")
+    assert loaded.device.type == "cuda"
+    for net in (loaded.actor, loaded.critic):
+        assert {p.device.type for p in net.parameters()} == {"cuda"}
+    obs = np.array([0.5, -1.0, 2.0], dtype=np.float32)
+    assert np.allclose(loaded.act(obs), agent.act(obs), atol=1e-5)  # through torch on the GPU
+
+
+def test_load_finds_the_model_of_a_run_directory(tmp_path):
+    agent = _agent()
+    agent.save(tmp_path / "run" / "model")
+    loaded = ddpg.DDPGAgent.load(tmp_path / "run")
+    assert _same_weights(loaded.actor, agent.actor) and _same_weights(loaded.critic, agent.critic)
+    policy = ddpg.load_policy(tmp_path / "run")
+    obs = np.array([0.5, -1.0, 2.0], dtype=np.float32)
+    assert np.array_equal(policy(obs), agent.act(obs))
 
 
 # --- the training loop ----------------------------------------------------------------------------
@@ -499,6 +658,149 @@ def test_the_loops_update_is_ddpg_update_on_a_replayed_batch():
                       (run.target_critic, target_critic)):
         assert all(torch.equal(a, b) for a, b in zip(got.parameters(), want.parameters(), strict=True))
     assert not torch.equal(run.target_actor.net[0].weight, run.actor.net[0].weight)  # soft, τ < 1
+    # the targets only follow by soft updates: no gradient is ever taken for them
+    assert all(p.requires_grad for p in (*run.actor.parameters(), *run.critic.parameters()))
+    assert not any(p.requires_grad for p in (*run.target_actor.parameters(), *run.target_critic.parameters()))
+
+
+def test_train_without_a_config_takes_the_envs_tuned_one_and_refuses_a_zero_budget(capsys):
+    # one random warm-up step: no update, no evaluation; the default seed is 0
+    default, seed_0 = (ReplayBuffer(1, (3,), (1,), np.float32, seed=0) for _ in range(2))
+    run = ddpg.train("Pendulum-v1", steps=1, replay_buffer=default)
+    assert run.config == ddpg.default_config("Pendulum-v1") and run.steps == 1
+    assert capsys.readouterr().err == ""  # no progress bar unless asked for
+    ddpg.train("Pendulum-v1", steps=1, seed=0, replay_buffer=seed_0)
+    assert np.array_equal(default.action, seed_0.action) and np.array_equal(default.obs, seed_0.obs)
+    with pytest.raises(ValueError) as error:
+        ddpg.train("Pendulum-v1", SHORT, steps=0)
+    assert str(error.value) == "steps must be in [1, inf], got 0"
+
+
+def test_progress_draws_a_bar_named_after_the_algorithm_and_env(capsys, monkeypatch):
+    monkeypatch.delenv("RLCOURSE_PROGRESS", raising=False)
+    config = dataclasses.replace(SHORT, steps=20, learning_starts=100, eval_every=0)
+    ddpg.train("Pendulum-v1", config, progress=True)
+    assert "DDPG Pendulum-v1" in capsys.readouterr().err
+
+
+def test_a_discrete_env_is_refused_by_train_itself_in_full():
+    with pytest.raises(ValueError) as error:
+        ddpg.train("CartPole-v1", SHORT)
+    assert str(error.value).startswith("DDPG needs a Box action space, but CartPole-v1 has Discrete")
+    assert "Use DQN (`rlcourse train dqn`), which handles a discrete action space" in str(error.value)
+
+
+def test_warm_up_actions_are_uniform_then_the_actor_explores_with_the_configs_ou_noise():
+    # no update at all (train_every beyond the budget), so the actor stays as built and every stored
+    # action can be redone: steps 1 to learning_starts = 20 draw uniformly within [−2, 2] from the
+    # run's generator, the later ones are agent.explore with OU noise of the config's σ, θ and dt
+    # (not make_noise's defaults), drawn from the same generator
+    config = dataclasses.replace(SHORT, steps=60, learning_starts=20, train_every=10_000,
+                                 noise="ou", noise_sigma=0.3, ou_theta=0.5, ou_dt=0.2, eval_every=0)
+    buffer = ReplayBuffer(60, (3,), (1,), np.float32, seed=0)
+    run = ddpg.train("Pendulum-v1", config, seed=7, replay_buffer=buffer)
+    rng = seed_everything(7)
+    noise = make_noise("ou", 1, 0.3, rng=rng, theta=0.5, dt=0.2)
+    noise.reset()
+    low, high = np.array([-2.0], dtype=np.float32), np.array([2.0], dtype=np.float32)
+    expected = [rng.uniform(low, high).astype(np.float32) if t < 20 else run.agent.explore(buffer.obs[t], noise)
+                for t in range(60)]
+    assert np.array_equal(buffer.action, np.array(expected))
+    # step 20 is still a warm-up step, step 21 is the actor's
+    assert not np.array_equal(buffer.action[19], run.agent.act(buffer.obs[19]))
+
+
+def test_the_noise_is_reset_at_every_episode_start():
+    # "decaying" noise is σ / (1 + i) in episode i, counted by its resets: with 20-step episodes,
+    # no warm-up and no update, every action is explore(s) with the offset 0.5, 0.25, then 0.5 / 3
+    config = dataclasses.replace(SHORT, steps=60, learning_starts=0, train_every=10_000,
+                                 noise="decaying", noise_sigma=0.5, eval_every=0)
+    buffer = ReplayBuffer(60, (3,), (1,), np.float32, seed=0)
+    run = ddpg.train("Pendulum-v1", config, seed=0, env_kwargs={"max_episode_steps": 20},
+                     replay_buffer=buffer)
+    expected = [run.agent.explore(buffer.obs[t], lambda: np.full(1, 0.5 / (1 + t // 20))) for t in range(60)]
+    assert np.array_equal(buffer.action, np.array(expected))
+
+
+def test_warm_up_actions_cover_the_whole_box():
+    # Pendulum's torque is in [−2, 2]: 200 uniform draws reach both ends and centre on 0
+    config = dataclasses.replace(SHORT, steps=200, learning_starts=200, eval_every=0)
+    buffer = ReplayBuffer(200, (3,), (1,), np.float32, seed=0)
+    ddpg.train("Pendulum-v1", config, seed=0, replay_buffer=buffer)
+    assert buffer.action.min() < -1.9 and buffer.action.max() > 1.9
+    assert abs(buffer.action.mean()) < 0.3  # 0 ± 2.6 standard errors (1.15 / √200 each)
+
+
+def test_a_resumed_run_refills_its_buffer_with_random_actions_from_its_own_reset(tmp_path):
+    # resumed at step 400 after 2 episodes, with seed 1: the env is reset with seed 1 + 2, and the
+    # 30 steps after the checkpoint are random again (the buffer was not saved) before the actor,
+    # noiseless here and never updated, acts: its actions are then the greedy ones
+    config = dataclasses.replace(SHORT, learning_starts=10_000, eval_every=0)
+    ddpg.train("Pendulum-v1", config, seed=0, steps=400, checkpoint_dir=tmp_path / "model")
+    config = dataclasses.replace(SHORT, learning_starts=30, train_every=10_000, noise_sigma=0.0,
+                                 eval_every=0)
+    buffer = ReplayBuffer(60, (3,), (1,), np.float32, seed=0)
+    run = ddpg.train("Pendulum-v1", config, seed=1, steps=460, resume_from=tmp_path / "model",
+                     replay_buffer=buffer)
+    assert (run.steps, run.episodes, len(buffer)) == (460, 2, 60)
+    with make_env("Pendulum-v1") as env:
+        first_obs, _ = env.reset(seed=3)
+    assert np.array_equal(buffer.obs[0], first_obs)
+    # σ = 0: the behaviour policy's action is μ(s) itself (through explore's float64 scaling)
+    greedy = np.array([run.agent.explore(obs, lambda: np.zeros(1)) for obs in buffer.obs])
+    assert np.array_equal(buffer.action[30:], greedy[30:])
+    assert not any(np.array_equal(a, g) for a, g in zip(buffer.action[:30], greedy[:30]))
+
+
+def test_each_episode_row_logs_its_return_and_the_last_updates_losses():
+    # 5 episodes of 20 steps; updates from step 50: the rows of episodes 1 and 2 have no loss yet
+    # (NaN), the later ones the finite losses of the last update. The return is the sum of the
+    # episode's rewards (stored as float32, so to 1e-5)
+    config = dataclasses.replace(SHORT, steps=100, learning_starts=50, eval_every=0)
+    buffer = ReplayBuffer(100, (3,), (1,), np.float32, seed=0)
+    run = ddpg.train("Pendulum-v1", config, seed=0, env_kwargs={"max_episode_steps": 20},
+                     replay_buffer=buffer)
+    assert [(row["step"], row["episode"]) for row in run.metrics.rows] == [(20, 1), (40, 2), (60, 3), (80, 4), (100, 5)]
+    for k, row in enumerate(run.metrics.rows):
+        assert set(row) == {"step", "episode", "episode_return", "critic_loss", "actor_loss", "q_mean"}
+        assert row["episode_return"] == pytest.approx(float(buffer.reward[20 * k:20 * (k + 1)].sum()), rel=1e-5)
+        losses = [row["critic_loss"], row["actor_loss"], row["q_mean"]]
+        assert all(np.isnan(losses)) if k < 2 else all(np.isfinite(losses)), (k, losses)
+
+
+def test_the_loops_own_buffer_is_one_of_buffer_size_seeded_with_the_runs_seed():
+    # buffer_size 100 < 300 steps, so the ring overwrites: the same run into a ReplayBuffer made as
+    # the loop's own (capacity, float32 actions, the run's seed) learns exactly the same weights
+    config = dataclasses.replace(SHORT, steps=300, buffer_size=100, learning_starts=60, batch_size=16,
+                                 actor_hidden=(8,), critic_hidden=(8,), eval_every=0)
+    own = ddpg.train("Pendulum-v1", config, seed=4)
+    given = ddpg.train("Pendulum-v1", config, seed=4,
+                       replay_buffer=ReplayBuffer(100, (3,), (1,), np.float32, seed=4))
+    for a, b in ((own.actor, given.actor), (own.critic, given.critic)):
+        assert all(torch.equal(x, y) for x, y in zip(a.parameters(), b.parameters(), strict=True))
+    assert own.metrics.rows[0]["critic_loss"] == given.metrics.rows[0]["critic_loss"]
+
+
+def test_the_periodic_evaluation_plays_the_env_made_with_env_kwargs():
+    # no update, so the agent evaluated at steps 50 and 100 is the final one: the logged returns are
+    # its 30-step returns (env_kwargs), not Pendulum's 200-step ones
+    config = dataclasses.replace(SHORT, steps=100, learning_starts=10_000, eval_every=50, eval_episodes=1)
+    run = ddpg.train("Pendulum-v1", config, seed=0, env_kwargs={"max_episode_steps": 30})
+    cut = evaluate(make_env("Pendulum-v1", max_episode_steps=30), run.agent.act, episodes=1,
+                   seed=VALIDATION_SEED).mean_return
+    assert run.metrics.column("eval_mean_return") == [(50, pytest.approx(cut)), (100, pytest.approx(cut))]
+
+
+def test_a_critic_loss_that_overflows_alone_stops_training_naming_both_losses():
+    # rewards of 1e30: the critic's squared error (1e60) overflows float32 to inf, while its Adam
+    # step stays finite (the inf second moment makes it 0) and so does the actor's loss on it
+    config = dataclasses.replace(SHORT, steps=100, learning_starts=20, eval_every=0)
+    with pytest.raises(ddpg.NonFiniteLossError) as error:
+        ddpg.train(EDGE_ID, config, seed=0, env_kwargs={"reward_offset": 1e30, "max_episode_steps": 8})
+    match = re.fullmatch(r"DDPG stopped at step 20: the critic loss became inf and the actor loss (\S+) "
+                         r"\(the networks diverged; try smaller learning rates than actor_lr=0\.001, "
+                         r"critic_lr=0\.001\)\. The agent was reset to its weights at step 0\.", str(error.value))
+    assert match and np.isfinite(float(match.group(1))), str(error.value)
 
 
 def test_device_auto_trains_on_the_gpu_only_where_torch_sees_one():
@@ -546,7 +848,9 @@ def test_save_and_load_give_the_same_actions_and_critic_values(tmp_path):
         assert np.array_equal(loaded.act(o), run.agent.act(o))
     action = torch.zeros(10, 1)
     assert torch.equal(loaded.critic(torch.from_numpy(obs), action), run.critic(torch.from_numpy(obs), action))
-    assert read_meta(tmp_path / "model")["step"] == 600
+    meta = read_meta(tmp_path / "model")  # what a resume needs, and what the run was
+    assert (meta["step"], meta["episode"], meta["seed"], meta["env_id"]) == (600, 3, 0, "Pendulum-v1")
+    assert meta["config"] == json.loads(json.dumps(dataclasses.asdict(SHORT)))
     assert not list(tmp_path.rglob("*.pt")) and not list(tmp_path.rglob("*.pkl"))
 
 
@@ -582,6 +886,42 @@ def test_the_command_line_reports_a_non_finite_loss_without_a_traceback(tmp_path
     assert "rlcourse train: error: DDPG stopped at step" in err and "Traceback" not in err
     good_step = read_meta(out / "model")["step"]  # the last periodic evaluation before it diverged
     assert good_step > 0 and good_step % 260 == 0
+
+
+def test_train_run_trains_the_tuned_config_with_the_overrides_and_writes_the_run(tmp_path, capsys):
+    # the run directory holds what ddpg.train gives for the same config and seed: Pendulum's tuned
+    # values under the overrides, the steps asked for, stopped by the episode limit (1 episode is
+    # 200 steps, before the 300 asked for), and no progress bar
+    overrides = ["learning_starts=100", "eval_every=100", "eval_episodes=1", "final_eval_episodes=2",
+                 "actor_hidden=(8,)", "critic_hidden=(8,)", "batch_size=16"]
+    record = ddpg.train_run("ddpg", "Pendulum-v1", seed=3, steps=300, episodes=1, out=tmp_path / "run",
+                            overrides=overrides, progress=False)
+    assert capsys.readouterr().err == ""
+    assert read_json(tmp_path / "run" / "eval.json") == record
+    # the final evaluation: final_eval_episodes held-out episodes of the trained agent
+    assert (record["algo"], record["env_id"], record["seed"], record["episodes"]) == ("ddpg", "Pendulum-v1", 3, 2)
+    stored = read_json(tmp_path / "run" / "config.json")
+    assert (stored["algo"], stored["env_id"], stored["seed"], stored["steps"], stored["episodes"]) == (
+        "ddpg", "Pendulum-v1", 3, 300, 1)
+    config = dataclasses.replace(ddpg.default_config("Pendulum-v1"), steps=300, learning_starts=100,
+                                 eval_every=100, eval_episodes=1, final_eval_episodes=2,
+                                 actor_hidden=(8,), critic_hidden=(8,), batch_size=16)
+    assert stored["hyperparameters"] == json.loads(json.dumps(dataclasses.asdict(config)))
+    assert read_meta(tmp_path / "run" / "model")["step"] == 200
+    direct = ddpg.train("Pendulum-v1", config, seed=3, episodes=1)
+    direct.metrics.to_csv(tmp_path / "direct.csv")
+    assert (tmp_path / "run" / "metrics.csv").read_bytes() == (tmp_path / "direct.csv").read_bytes()
+    obs = np.array([0.5, -1.0, 2.0], dtype=np.float32)
+    assert np.array_equal(ddpg.load_policy(tmp_path / "run")(obs), direct.agent.act(obs))
+
+
+def test_train_run_without_steps_keeps_the_configs_own(tmp_path):
+    # steps=None: the budget is config.steps, here 150 from the overrides (not Pendulum's tuned 10 000)
+    ddpg.train_run("ddpg", "Pendulum-v1", seed=0, steps=None, episodes=None, out=tmp_path,
+                   overrides={"steps": 150, "learning_starts": 150, "eval_every": 0,
+                              "final_eval_episodes": 1, "actor_hidden": (8,)}, progress=False)
+    assert read_json(tmp_path / "config.json")["steps"] == 150
+    assert read_meta(tmp_path / "model")["step"] == 150
 
 
 def test_the_command_line_trains_saves_and_evaluates(tmp_path, capsys):
