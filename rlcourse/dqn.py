@@ -174,10 +174,8 @@ def dqn_update(q_network: torch.nn.Module, target_q_network: torch.nn.Module,
         double_dqn: use :func:`double_dqn_target` instead of :func:`td_target`.
         max_grad_norm: clip the gradient's global norm to this (``math.inf``: no clipping).
         update_target: update θ⁻ after the step (the caller decides when: every C steps).
-        tau: weight of the online network in that update, in (0, 1]; 1.0 copies it.
+        tau: weight of the online network in that update; 1.0 copies it.
     """
-    if update_target and not 0.0 < tau <= 1.0:  # refused before the step: nothing has changed
-        raise ValueError(f"tau must be in (0, 1] (1 copies the online network), got {tau}")
     with torch.no_grad():
         next_q_values = target_q_network(batch.next_obs)  # (batch, n_actions)
         if double_dqn:
