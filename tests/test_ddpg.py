@@ -79,6 +79,21 @@ if EDGE_ID not in gym.registry:
     gym.register(EDGE_ID, entry_point=ReachTheEdge)
 
 
+class ReachTheEdgeWithTwoKnobs(ReachTheEdge):
+    """ReachTheEdge with a two-dimensional action, the second in [−3, 3] and ignored: bounds that
+    differ per dimension, so a bound built for one dimension (or for the wrong one) shows."""
+
+    def __init__(self, render_mode=None, reward_offset=0.0) -> None:
+        super().__init__(render_mode, reward_offset)
+        self.action_space = gym.spaces.Box(np.array([-1.0, -3.0], dtype=np.float32),
+                                           np.array([1.0, 3.0], dtype=np.float32), dtype=np.float32)
+
+
+EDGE_2D_ID = "rlcourse-tests/ReachTheEdgeWithTwoKnobs-v0"
+if EDGE_2D_ID not in gym.registry:
+    gym.register(EDGE_2D_ID, entry_point=ReachTheEdgeWithTwoKnobs, max_episode_steps=50)
+
+
 # --- the critic target ----------------------------------------------------------------------------
 
 def test_critic_target_ordinary_terminated_and_truncated_transitions():
@@ -617,6 +632,22 @@ def test_the_unscaled_actor_bug_sends_the_tanh_output_to_the_env_as_is(unscaled)
     obs = np.array([-1.0, 0.0, 0.5], dtype=np.float32)
     raw = run.agent.raw_action(obs)
     assert np.allclose(run.agent.act(obs), raw if unscaled else 2 * raw, atol=1e-6)
+
+
+@pytest.mark.parametrize("unscaled", [False, True])
+def test_the_actor_gets_one_bound_per_action_dimension(unscaled):
+    # two action dimensions with different bounds: scaled, the actor's bounds are the env's per
+    # dimension; with the unscaled-actor bug they are [−1, 1] in each dimension (not one bound
+    # for all, which would refuse the second dimension or squash it)
+    config = dataclasses.replace(SHORT, steps=60, learning_starts=30, unscaled_actor=unscaled,
+                                 eval_every=0, final_eval_episodes=1)
+    run = ddpg.train(EDGE_2D_ID, config, seed=0)
+    low, high = run.agent.action_low, run.agent.action_high
+    assert low.shape == high.shape == (2,)
+    expected = ([-1.0, -1.0], [1.0, 1.0]) if unscaled else ([-1.0, -3.0], [1.0, 3.0])
+    assert low.tolist() == expected[0] and high.tolist() == expected[1]
+    action = run.agent.act(np.array([0.25], dtype=np.float32))
+    assert action.shape == (2,) and np.all(action >= low) and np.all(action <= high)
 
 
 def test_the_loop_stores_each_transition_as_it_happened():
