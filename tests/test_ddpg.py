@@ -946,11 +946,16 @@ def test_train_run_trains_the_tuned_config_with_the_overrides_and_writes_the_run
     assert np.array_equal(ddpg.load_policy(tmp_path / "run")(obs), direct.agent.act(obs))
 
 
-def test_train_run_without_steps_keeps_the_configs_own(tmp_path):
-    # steps=None: the budget is config.steps, here 150 from the overrides (not Pendulum's tuned 10 000)
+def test_train_run_without_steps_keeps_the_configs_own_and_shows_the_bar_asked_for(tmp_path, capsys,
+                                                                                  monkeypatch):
+    # steps=None: the budget is config.steps, here 150 from the overrides (not Pendulum's tuned 10 000);
+    # progress=True reaches the loop (the test above asks for none and gets none)
+    monkeypatch.setenv("RLCOURSE_PROGRESS", "1")
     ddpg.train_run("ddpg", "Pendulum-v1", seed=0, steps=None, episodes=None, out=tmp_path,
                    overrides={"steps": 150, "learning_starts": 150, "eval_every": 0,
-                              "final_eval_episodes": 1, "actor_hidden": (8,)}, progress=False)
+                              "final_eval_episodes": 1, "actor_hidden": (8,)}, progress=True)
+    err = capsys.readouterr().err
+    assert "DDPG Pendulum-v1" in err and "150/150" in err, err
     assert read_json(tmp_path / "config.json")["steps"] == 150
     assert read_meta(tmp_path / "model")["step"] == 150
 
