@@ -9,7 +9,9 @@ work here and is never used. ``make browser`` (a prerequisite of ``make test``) 
 For each notebook :func:`run_notebook` opens it, runs every cell through the Run menu
 (``runmenu:run-all``), waits until the kernel is done, and returns what the page shows:
 errors, cells that never ran, widgets that did not render or did not respond to a change of
-their value. It saves screenshots under ``test-artifacts/browser/``.
+their value, and the checked cells whose outputs differ from the stored ones by nbval's rules
+(tests/stored_outputs.py: make test's first pass takes this run as the chapters' nbval check).
+It saves screenshots under ``test-artifacts/browser/``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+import stored_outputs
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -178,10 +182,13 @@ class NotebookReport:
     broken_videos: list[str] = field(default_factory=list)
     screenshots: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
+    compared_cells: int = 0
+    output_mismatches: list[str] = field(default_factory=list)
 
     def problems(self) -> list[str]:
         found = [f"cell {i} never ran (an earlier cell failed or the run stopped)" for i in self.not_run]
-        return self.errors + found + self.broken_widgets + self.unresponsive + self.broken_videos
+        return (self.errors + found + self.broken_widgets + self.unresponsive + self.broken_videos
+                + self.output_mismatches)
 
 
 # JavaScript run in the page: the notebook's state as JupyterLab's own model holds it.
@@ -203,6 +210,25 @@ _STATE_JS = """() => {
 
 def _state(page) -> dict | None:
     return page.evaluate(_STATE_JS)
+
+
+# Every cell's outputs as JupyterLab's model holds them (nbformat's form), for the comparison with
+# the stored outputs (tests/stored_outputs.py); images are not compared, so their bytes stay behind.
+_OUTPUTS_JS = """() => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  const cells = [];
+  for (const cell of panel.content.model.cells) {
+    const outputs = cell.toJSON().outputs || [];
+    cells.push(outputs.map(o => {
+      if (!o.data) return o;
+      const data = {};
+      for (const [mime, value] of Object.entries(o.data))
+        data[mime] = mime.startsWith('image/') ? '' : value;
+      return {...o, data: data};
+    }));
+  }
+  return cells;
+}"""
 
 
 def _open(page, lab: JupyterLab, relative: str, timeout_ms: int = 120_000) -> None:
@@ -414,8 +440,10 @@ def _poll(predicate, timeout_s: float) -> bool:
 
 
 def run_notebook(browser, lab: JupyterLab, notebook: Path, *, base: Path = ROOT,
-                 timeout_s: float = 1800) -> NotebookReport:
-    """Open a copy of ``notebook`` in a fresh page, run all cells, check errors, widgets and videos.
+                 timeout_s: float = 1800, compare_outputs: bool = True) -> NotebookReport:
+    """Open a copy of ``notebook`` in a fresh page, run all cells, check errors, widgets and videos,
+    and (``compare_outputs``) compare each checked cell's outputs with the stored ones by nbval's
+    rules (tests/stored_outputs.py), which is what nbval's own run of it would check.
 
     Screenshots (the page at the end, and each cell with widgets after its widgets were
     changed) and the report as JSON go to ``test-artifacts/browser/``.
@@ -442,6 +470,9 @@ def run_notebook(browser, lab: JupyterLab, notebook: Path, *, base: Path = ROOT,
                 if output["type"] == "error" and "raises-exception" not in cell["tags"]:
                     report.errors.append(f"cell {i}: {output['ename']}: {output['evalue']}")
         report.not_run = [i for i, cell in code if cell["count"] is None]
+        if compare_outputs:  # before the widgets are touched: the outputs of the run itself
+            report.compared_cells, report.output_mismatches = stored_outputs.compare(
+                notebook, page.evaluate(_OUTPUTS_JS))
         _check_widgets(page, report, state, stem)
         panel = page.evaluate("window.jupyterapp.shell.currentWidget.id")
         _check_videos(page, panel, report)

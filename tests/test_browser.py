@@ -54,6 +54,29 @@ def test_errors_in_cells_and_in_widget_callbacks_are_reported(lab, browser, tmp_
     assert report.interactions == ["cell 2: slider 0 '1' -> '2'"]
 
 
+def test_outputs_that_differ_from_the_stored_ones_are_reported(lab, browser, tmp_path):  # noqa: F811
+    # the first pass of make test relies on this comparison instead of nbval's own run of the
+    # chapters: a stored output that this run does not reproduce must fail the browser test
+    cells = [nbformat.v4.new_code_cell("print('mean', -156)", execution_count=1, outputs=[
+                 nbformat.v4.new_output("stream", name="stdout", text="mean -157\n")]),
+             nbformat.v4.new_code_cell("print('trained in', 2.5, 's')", execution_count=2, outputs=[
+                 nbformat.v4.new_output("stream", name="stdout", text="trained in 9.1 s\n")]),
+             nbformat.v4.new_code_cell("import random; print(random.random())", execution_count=3,
+                                       metadata={"tags": ["nbval-ignore-output"]}, outputs=[
+                 nbformat.v4.new_output("stream", name="stdout", text="0.5\n")]),
+             nbformat.v4.new_code_cell("6 * 7", execution_count=4, outputs=[nbformat.v4.new_output(
+                 "execute_result", data={"text/plain": "42"}, execution_count=4)])]
+    notebook = tmp_path / "stored_check" / "stored.ipynb"  # a folder of its own: serve() copies each once
+    notebook.parent.mkdir()
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), notebook)
+    report = run_notebook(browser, lab, notebook, base=tmp_path, timeout_s=300)
+    assert report.compared_cells == 3 and report.errors == []
+    assert len(report.output_mismatches) == 1, report.output_mismatches
+    assert report.output_mismatches[0].startswith("cell 0 (nbval's Cell 0): outputs differ")
+    assert "-mean -157" in report.output_mismatches[0] and "+mean -156" in report.output_mismatches[0]
+    assert report.problems() == report.output_mismatches
+
+
 @pytest.mark.parametrize("notebook", notebooks_for(__name__), ids=lambda path: path.name)
 def test_chapter_notebook_runs_in_jupyterlab(lab, browser, notebook: Path):  # noqa: F811
     report = run_notebook(browser, lab, notebook)

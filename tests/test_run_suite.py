@@ -78,16 +78,33 @@ def test_the_second_pass_runs_every_notebook_cell_and_only_the_learning_tests(su
     assert len(dqn_all) > len(dqn_generic), "the first pass runs the unit tests as well"
 
 
-def test_the_full_suite_runs_the_whole_tree_first_and_the_notebooks_and_torch_learning_tests_second(suite):
-    (_, first, _), (_, second, env) = suite.passes(2)
+@pytest.mark.parametrize("browser", [True, False])
+def test_the_full_suite_runs_the_whole_tree_first_and_the_notebooks_and_torch_learning_tests_second(
+        suite, browser):
+    (_, first, _), (_, second, env) = suite.passes(2, browser=browser)
     assert first[:4] == ["-n", "2", "--dist", "loadfile"]
-    assert {"tests", "notebooks", "exercises"} <= set(first) and "-m" not in first
+    assert {"tests", "exercises"} <= set(first) and "-m" not in first
+    # the chapters run once per pass: in the browser tests (which compare their stored outputs)
+    # where a browser can run, else under nbval
+    assert ("notebooks" in first) is not browser
     # the long files lead, so that both workers finish together
-    assert first.index("tests/test_browser_dqn.py") < first.index("notebooks") < first.index("tests")
-    assert first.index("notebooks") < first.index("tests/test_sweep.py") < first.index("tests")
+    assert first.index("tests/test_browser_dqn.py") < first.index("exercises") < first.index("tests")
+    assert first.index("exercises") < first.index("tests/test_sweep.py") < first.index("tests")
     assert {"notebooks", "exercises", "tests/test_dqn.py", "tests/test_ddpg.py"} <= set(second)
     assert second[second.index("-m") + 1] == "notebook or learning"
     assert env == {"ATEN_CPU_CAPABILITY": "default", "MKL_CBWR": "COMPATIBLE"}
+
+
+def test_every_chapter_is_compared_with_its_stored_outputs_in_the_first_pass(suite):
+    # the browser tests stand in for nbval in the first pass only if they run every chapter and
+    # compare outputs by default
+    import inspect
+
+    import jupyterlab_browser
+    run = {path for module in ("test_browser", "test_browser_dqn", "test_browser_ddpg")
+           for path in jupyterlab_browser.notebooks_for(module)}
+    assert run == set((ROOT / "notebooks").glob("*.ipynb"))
+    assert inspect.signature(jupyterlab_browser.run_notebook).parameters["compare_outputs"].default is True
 
 
 def test_a_chinese_locale_does_not_change_the_stored_english_verdicts(tmp_path):

@@ -4,7 +4,9 @@
         [--second-python PYTHON]
 
 1. **This CPU's own kernels**: the unit and learning tests (``tests/``), the browser tests, and nbval
-   over every notebook in ``notebooks/`` and ``exercises/`` (both versions of each exercise).
+   over every exercise in ``exercises/`` (both versions of each). The chapters in ``notebooks/`` are
+   executed once, by the browser tests in JupyterLab, which compare their outputs with the stored
+   ones by nbval's rules (tests/stored_outputs.py); where no browser can run, nbval runs them.
 2. **Generic kernels**: nbval over the same notebooks and the learning tests that train networks,
    again, with torch forced onto its generic CPU kernels and MKL onto its most compatible code path
    (:data:`GENERIC_KERNELS`), by the interpreter of ``--second-python`` (``make test``: the
@@ -60,15 +62,33 @@ def notebook_folders() -> list[str]:
     return [name for name in ("notebooks", "exercises") if (ROOT / name).is_dir()]
 
 
-def passes(jobs: int, paths: list[str] | None = None) -> list[tuple[str, list[str], dict[str, str]]]:
-    """(name, pytest arguments, extra environment) of each pass, in order."""
+def browser_available() -> bool:
+    """Whether the browser tests can run here (Chromium and Playwright installed)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    try:
+        from jupyterlab_browser import missing_browser_reason
+    finally:
+        sys.path.remove(str(ROOT / "tests"))
+    return missing_browser_reason() is None
+
+
+def passes(jobs: int, paths: list[str] | None = None, browser: bool = True
+           ) -> list[tuple[str, list[str], dict[str, str]]]:
+    """(name, pytest arguments, extra environment) of each pass, in order.
+
+    ``browser``: the browser tests can run here. They execute every chapter (``notebooks/``) in
+    JupyterLab on this CPU's kernels and compare its outputs with the stored ones by nbval's rules
+    (tests/stored_outputs.py), so the first pass leaves the chapters out of nbval instead of
+    executing each one twice on the same kernels; without a browser, nbval runs them as before.
+    """
     xdist = ["-n", str(jobs), "--dist", "loadfile"] if jobs > 1 else ["-p", "no:xdist"]
     if paths is None:
         # Longest first: xdist hands out whole files (loadfile) in the order they are collected, and
         # a long file collected last keeps one worker busy while the other idles. The browser tests
         # and the notebooks train agents, so they lead; pytest collects a file named twice once.
-        browser = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests").glob("test_browser*.py"))
-        first = [*browser, *notebook_folders(), *(t for t in LONG_TESTS if (ROOT / t).is_file()), "tests"]
+        tests = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests").glob("test_browser*.py"))
+        nbval_first = [f for f in notebook_folders() if not (browser and f == "notebooks")]
+        first = [*tests, *nbval_first, *(t for t in LONG_TESTS if (ROOT / t).is_file()), "tests"]
         second = [*TORCH_LEARNING_TESTS, *notebook_folders()]
     else:
         first = paths
@@ -141,7 +161,12 @@ def main(argv: list[str] | None = None) -> int:
     args.reports.mkdir(parents=True, exist_ok=True)
     started = time.time()
     results = []
-    for index, (name, pytest_args, extra_env) in enumerate(passes(args.jobs, args.paths), start=1):
+    browser = browser_available()
+    if not browser and args.paths is None:
+        print("no browser for the browser tests: the first pass runs the chapters under nbval instead",
+              flush=True)
+    for index, (name, pytest_args, extra_env) in enumerate(passes(args.jobs, args.paths, browser),
+                                                           start=1):
         junit = args.reports / f"junit-pass{index}.xml"
         junit.unlink(missing_ok=True)
         python = args.second_python if index == 2 else Path(sys.executable)
