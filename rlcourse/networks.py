@@ -69,22 +69,23 @@ class NumpyForward:
 
     For one observation a torch forward costs ~10× more in call overhead than the arithmetic, and
     an agent acts every env step. The views share memory with the parameters, so every optimiser
-    step is seen at once; they are rebuilt when the network is replaced or its parameters move.
+    step is seen at once; they are rebuilt when the network is replaced or any of its parameters
+    is given new storage (``param.data = ...``, a dtype change).
     It applies to a CPU ``nn.Sequential`` of Linear, ReLU and Tanh layers (what :func:`mlp`
     builds); for anything else it returns None and the caller runs torch.
     """
 
     def __init__(self) -> None:
         self._net: nn.Module | None = None
-        self._first: torch.Tensor | None = None  # the first weight, to see its storage move
-        self._first_ptr = 0
+        #: (parameter, the address of its storage when the views were made), to see storage move
+        self._storage: list[tuple[torch.Tensor, int]] = []
         #: (weight, bias, activation after the layer: "relu", "tanh" or None) per Linear layer
         self._layers: list[tuple[np.ndarray, np.ndarray, str | None]] = []
 
     def __call__(self, net: nn.Module | None, obs: Any) -> np.ndarray | None:
-        # runs every env step: see staleness by identity and one pointer, without walking modules
-        if net is not self._net or (self._first is not None
-                                    and self._first.data_ptr() != self._first_ptr):
+        # runs every env step: see staleness by identity and one pointer per parameter, without
+        # walking the modules again
+        if net is not self._net or any(p.data_ptr() != address for p, address in self._storage):
             self._build(net)
         if not self._layers:
             return None
@@ -98,7 +99,7 @@ class NumpyForward:
         return x  # (out_dim,)
 
     def _build(self, net: nn.Module | None) -> None:
-        self._net, self._first, self._layers = net, None, []
+        self._net, self._storage, self._layers = net, [], []
         modules = list(net) if isinstance(net, nn.Sequential) else []
         if (not modules or not isinstance(modules[0], nn.Linear)
                 or modules[0].weight.device.type != "cpu"):
@@ -111,7 +112,8 @@ class NumpyForward:
                 layers[-1] = (*layers[-1][:2], "relu" if type(module) is nn.ReLU else "tanh")
             else:
                 return  # not an mlp: torch runs it
-        self._first, self._first_ptr = modules[0].weight, modules[0].weight.data_ptr()
+        self._storage = [(p, p.data_ptr()) for module in modules if isinstance(module, nn.Linear)
+                         for p in (module.weight, module.bias)]
         self._layers = layers
 
 

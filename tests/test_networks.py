@@ -205,3 +205,57 @@ def test_scale_action_and_the_actor_agree_on_asymmetric_bounds():
     obs = torch.randn(5, 3)
     assert torch.allclose(actor(obs), scale_action(actor.raw(obs), actor.action_low,
                                                    actor.action_high))
+
+
+def test_scale_action_keeps_the_tensors_dtype_whatever_the_bounds_dtype():
+    # numpy's default float64 bounds (np.array([-2.0])) on a float32 actor output: the action stays
+    # float32, as the critic and the env's float32 Box expect; a float64 tensor stays float64
+    raw = torch.tensor([[-1.0, 0.0], [0.5, 1.0]], requires_grad=True)  # float32
+    low, high = np.array([-2.0, 0.0]), np.array([2.0, 4.0])            # float64
+    action = scale_action(raw, low, high)
+    assert action.dtype == torch.float32 and action.requires_grad
+    assert action.tolist() == [[-2.0, 2.0], [1.0, 4.0]]
+    assert scale_action(raw.detach().double(), low.astype(np.float32), high).dtype == torch.float64
+
+
+def test_the_numpy_forward_pass_gives_float32_for_any_form_of_one_observation():
+    # an observation as float64 (numpy's default), as a list, or as a (1, obs_dim) row: the pass
+    # casts it to float32 and flattens it, so each gives the bits of the float32 observation
+    torch.manual_seed(0)
+    net = mlp(3, 2, hidden=(16, 8))
+    forward = NumpyForward()
+    obs64 = np.random.default_rng(1).normal(size=3)
+    reference = forward(net, obs64.astype(np.float32))
+    assert reference.dtype == np.float32 and reference.shape == (2,)
+    for same in (obs64, obs64.tolist(), obs64.reshape(1, 3)):
+        result = forward(net, same)
+        assert result.dtype == np.float32 and np.array_equal(result, reference), type(same)
+
+
+def test_the_numpy_forward_pass_follows_parameters_whose_storage_moved():
+    # an in-place step is seen through the views; a parameter given new storage (.data = ...,
+    # as load code or a learner's hand-written update may do) must rebuild them, not read stale memory
+    torch.manual_seed(0)
+    net = mlp(3, 2, hidden=(4,))
+    forward = NumpyForward()
+    obs = np.ones(3, dtype=np.float32)
+    forward(net, obs)
+    with torch.no_grad():
+        net[0].weight.data = net[0].weight.data * 3.0  # new storage, same Parameter object
+        expected = net(torch.from_numpy(obs)).numpy()
+    assert np.allclose(forward(net, obs), expected, atol=1e-6)
+    with torch.no_grad():
+        net[-1].bias.data = net[-1].bias.data + 1.0  # a later layer: its arrays are rebuilt too
+        expected = net(torch.from_numpy(obs)).numpy()
+    assert np.allclose(forward(net, obs), expected, atol=1e-6)
+
+
+def test_the_numpy_forward_pass_leaves_any_other_network_to_torch_on_every_call():
+    # a fresh pass asked about no network, then networks it cannot run (a first layer without
+    # weights, a dropout), each twice: None every time, never an error
+    obs = np.ones(3, dtype=np.float32)
+    forward = NumpyForward()
+    assert forward(None, obs) is None and forward(None, obs) is None
+    for net in (nn.Sequential(nn.Flatten(0), nn.Linear(3, 2)),
+                nn.Sequential(nn.Linear(3, 4), nn.Dropout(0.5), nn.Linear(4, 2))):
+        assert forward(net, obs) is None and forward(net, obs) is None
