@@ -355,13 +355,17 @@ def test_evaluation_time_adds_up_apart_from_the_training_clock():
 
 
 def test_a_divergence_adds_its_time_to_the_training_clock():
+    # raised as the algorithms raise it, the error ends the block without __exit__'s own clock
+    # reading, so the time of the run up to the divergence (>= the 20 ms slept) is diverged()'s
     run = _left_run(train_seconds=100.0)
     start = time.perf_counter()
     loop = _eval_loop(run, steps=3, eval_every=0)
-    with loop:
-        next(loop.steps())
-        loop.diverged("the loss became nan", advice="lower lr")
-    assert 100.0 <= run.train_seconds <= 100.0 + (time.perf_counter() - start)
+    with pytest.raises(NonFiniteLossError):
+        with loop:
+            next(loop.steps())
+            time.sleep(0.02)
+            raise loop.diverged("the loss became nan", advice="lower lr")
+    assert 100.02 <= run.train_seconds <= 100.0 + (time.perf_counter() - start)
 
 
 def test_a_checkpoint_without_step_and_episode_resumes_from_zero(tmp_path):
