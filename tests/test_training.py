@@ -13,13 +13,17 @@ def _loop(run: Run, steps: int = 10) -> TrainingLoop:
 def test_a_ctrl_c_after_a_step_was_logged_leaves_the_record_at_that_step():
     # Ctrl-C can land between an episode's row (or an evaluation's) and the end of its step: the
     # record must still count that step, or its metrics hold a row past run.steps
+    # (a Ctrl-C the loop lets through fails here as a test failure, not as an interrupted pytest)
     run = Run(agent=None, metrics=Metrics(), config=None)
-    with _loop(run) as loop:
-        for step in loop.steps():
-            if step == 3:
-                loop.end_episode(1.0)
-                raise KeyboardInterrupt
-            loop.end_step()
+    try:
+        with _loop(run) as loop:
+            for step in loop.steps():
+                if step == 3:
+                    loop.end_episode(1.0)
+                    raise KeyboardInterrupt
+                loop.end_step()
+    except KeyboardInterrupt:
+        raise AssertionError("the loop let the Ctrl-C through instead of ending the run") from None
     assert run.interrupted
     assert run.metrics.rows[-1]["step"] == run.steps == 3 and run.episodes == 1
 
