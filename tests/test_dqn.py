@@ -770,6 +770,17 @@ def test_clip_gradients_gives_torchs_clip_grad_norm_bits_whether_or_not_it_clips
         assert abs(float(torch.nn.utils.get_total_norm([p.grad for p in ours.parameters()])) - 1.0) < 1e-5
 
 
+def test_clip_gradients_at_a_norm_exactly_on_the_bound_scales_as_torch_does():
+    # a gradient of norm exactly 10 (6, 8) and max_norm 10: torch multiplies by
+    # 10 / (10 + 1e-6) = 0.99999988 in float32, so clip_gradients must clip here too, to the bit
+    ours, torchs = torch.nn.Parameter(torch.zeros(2)), torch.nn.Parameter(torch.zeros(2))
+    for p in (ours, torchs):
+        p.grad = torch.tensor([6.0, 8.0])
+    norm = dqn.clip_gradients([ours], 10.0)
+    assert float(norm) == 10.0 and torch.equal(norm, torch.nn.utils.clip_grad_norm_([torchs], 10.0))
+    assert torch.equal(ours.grad, torchs.grad) and not torch.equal(ours.grad, torch.tensor([6.0, 8.0]))
+
+
 # --- the config: every check, just outside its range and at its ends ---------------------------------
 
 # (the fields set, the message in full): each value just outside the field's range, or of the
