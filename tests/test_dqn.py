@@ -770,6 +770,17 @@ def test_clip_gradients_gives_torchs_clip_grad_norm_bits_whether_or_not_it_clips
         assert abs(float(torch.nn.utils.get_total_norm([p.grad for p in ours.parameters()])) - 1.0) < 1e-5
 
 
+def test_train_without_a_seed_is_the_run_of_seed_0():
+    # the documented default: a learner who leaves the seed out gets seed 0's run, bit for bit
+    # (and another seed really gives another run, so the comparison can fail)
+    config = dataclasses.replace(SHORT, steps=300, learning_starts=100, eval_every=0,
+                                 final_eval_episodes=1, hidden=(8,))
+    default, zero, one = (dqn.train("CartPole-v1", config, **seed) for seed in ({}, {"seed": 0}, {"seed": 1}))
+    assert _equal(default.agent.q_network, _params(zero.agent.q_network))
+    assert default.metrics.rows == zero.metrics.rows
+    assert not _equal(one.agent.q_network, _params(zero.agent.q_network))
+
+
 def test_clip_gradients_at_a_norm_exactly_on_the_bound_scales_as_torch_does():
     # a gradient of norm exactly 10 (6, 8) and max_norm 10: torch multiplies by
     # 10 / (10 + 1e-6) = 0.99999988 in float32, so clip_gradients must clip here too, to the bit
