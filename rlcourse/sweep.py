@@ -313,7 +313,8 @@ def train_seeds(algo: str, env_id: str, seeds: str | Iterable[int], *, out: str 
         results[task.rel_dir] = result
         _write_summary(out, spec, list(results.values()), state="running")
         if progress:
-            print(f"[{finished_count}/{len(tasks)}] {_run_line(result, spec['threshold'])}",
+            print(f"[{finished_count}/{len(tasks)}] "
+                  f"{_run_line(result, spec['threshold'], spec['overrides'])}",
                   flush=True)
 
     if ray is not None:
@@ -675,8 +676,9 @@ def _run_summary(run: RunResult, out: Path) -> dict[str, Any]:
     return entry
 
 
-def _run_line(run: RunResult, threshold: float | None) -> str:
-    where = _("{setting} seed {seed}").format(setting=_shown_label(run.label, run.setting), seed=run.seed)
+def _run_line(run: RunResult, threshold: float | None, common: Mapping[str, Any]) -> str:
+    where = _("{setting} seed {seed}").format(setting=_shown_label(run.label, run.setting, common),
+                                              seed=run.seed)
     if run.status != "finished":
         return _("{where}: {status}: {error}").format(where=where, status=_(_STATUS_WORDS[run.status]),
                                                       error=run.error)
@@ -691,9 +693,14 @@ def _run_line(run: RunResult, threshold: float | None) -> str:
 _STATUS_WORDS = {"failed": N_("failed"), "interrupted": N_("interrupted")}
 
 
-def _shown_label(label: str, setting: Mapping[str, str]) -> str:
-    """A setting's label as printed: ``defaults`` (a sweep with one setting) in the language set."""
-    return label if setting else _("defaults")
+def _shown_label(label: str, setting: Mapping[str, str], common: Mapping[str, Any]) -> str:
+    """A setting's label as printed. A sweep with one setting shows its common overrides
+    (``--set hidden=(64,64)``: ``hidden=(64,64)``), or ``defaults`` in the language set where there
+    are none: a table must never call a changed config the defaults."""
+    if setting:
+        return label
+    return setting_label({key: str(value) for key, value in common.items()}) if common \
+        else _("defaults")
 
 
 def _width(text: str) -> int:
@@ -711,7 +718,8 @@ def summary_table(summary: dict[str, Any]) -> str:
     rows = [header]
     for entry in summary["by_setting"]:
         have = entry["finished"] > 0
-        rows.append((_shown_label(entry["label"], entry["setting"]), f"{entry['finished']}/{entry['runs']}",
+        rows.append((_shown_label(entry["label"], entry["setting"], summary.get("overrides") or {}),
+                     f"{entry['finished']}/{entry['runs']}",
                      f"{entry['final_return_median']:.2f}" if have else "-",
                      _("{low} to {high}").format(low=f"{entry['final_return_q25']:.2f}",
                                                  high=f"{entry['final_return_q75']:.2f}")
@@ -752,14 +760,23 @@ def _write_figure(sweep: SweepResult, threshold: float | None) -> None:
     # shorter than the evaluation interval)
     column = ("eval_mean_return" if all(m.column("eval_mean_return") for runs in curves.values()
                                         for m in runs) else "episode_return")
+    # a budget too short to end one episode leaves nothing to draw (a smoke run, --steps 1)
+    curves = {label: kept for label, runs in curves.items()
+              if (kept := [m for m in runs if m.column(column)])}
+    if not curves:
+        return
     fig = Figure(figsize=(7, 3.2 * len(curves)))
     axes = fig.subplots(len(curves), 1, squeeze=False)
     for ax, (label, runs) in zip(axes[:, 0], curves.items()):
         for metrics in runs:
             steps, values = zip(*metrics.column(column))
             ax.plot(steps, values, color="grey", linewidth=0.7, alpha=0.5)
+        common = sweep.summary.get("overrides") or {}
+        # one setting with --set values common to every run: named by them, not "defaults"
+        shown = setting_label({k: str(v) for k, v in common.items()}) \
+            if common and label == setting_label({}) else label
         plot_learning_curves({label: runs}, column=column, threshold=threshold, ax=ax,
-                             title=f"{sweep.summary['algo']} on {sweep.summary['env_id']}: {label} "
+                             title=f"{sweep.summary['algo']} on {sweep.summary['env_id']}: {shown} "
                                    "(grey: each seed)")
     fig.tight_layout()
     fig.savefig(sweep.out / FIGURE, dpi=100)

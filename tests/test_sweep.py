@@ -246,6 +246,28 @@ def test_resume_trains_only_the_run_that_did_not_finish_and_it_comes_out_the_sam
     assert [run.status for run in sweep.runs] == ["finished", "finished"]
 
 
+def test_a_sweep_of_one_changed_setting_is_not_called_the_defaults(tmp_path, capsys):
+    # `--seeds 0-1 --set hidden=(32,32)`: one setting, every run with a 32-32 network. The progress
+    # lines, the table and the figure's title name it by its --set values; "defaults" is only ever
+    # a sweep that changes nothing
+    out = tmp_path / "sweep"
+    overrides = [f"--set={key}={value}" for key, value in TINY_DQN.items() if key != "hidden"]
+    assert main(["train", "dqn", "--env", "CartPole-v1", "--seeds", "0-1", "--steps", "300",
+                 "--set", "hidden=(32,32)", *overrides, "--out", str(out), "--workers", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert "defaults" not in printed
+    run_lines = [line for line in printed.splitlines() if line.startswith("[")]
+    assert len(run_lines) == 2 and all("hidden=(32,32)" in line for line in run_lines)
+    row = next(line for line in printed.splitlines() if " 2/2 " in line and line[0] != "[")
+    assert row.startswith("hidden=(32,32)") and "learning_starts=100" in row
+    assert read_json(out / "seed-0" / "config.json")["hyperparameters"]["hidden"] == [32, 32]
+    sweep = train_seeds("dqn", "CartPole-v1", [0], out=tmp_path / "plain", steps=1,
+                        overrides={}, workers=1, progress=False)
+    assert sweep.table().splitlines()[2].split()[0] == "defaults"
+    # one step ends no episode: nothing to draw, and the sweep still completes (it used to raise)
+    assert sweep.summary["state"] == "complete" and not (tmp_path / "plain" / "seeds.png").exists()
+
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason="the failing run needs a machine without CUDA")
 def test_a_run_that_raises_is_reported_and_the_others_go_on(tmp_path, capsys):
     out = tmp_path / "sweep"
