@@ -91,9 +91,9 @@ actor, critic = Actor(3, LOW, HIGH, (64, 64)), Critic(3, 1, (64, 64))
 target_actor, target_critic = copy.deepcopy(actor), copy.deepcopy(critic)
 for network in (target_actor, target_critic):
     network.requires_grad_(False)
-actor_optimizer = torch.optim.Adam(actor.parameters(), lr=1e-3)  # as ddpg.py builds them
+actor_optimizer = torch.optim.Adam(actor.parameters(), lr=1e-3)  # as ddpg.py did before 0966788
 critic_optimizer = torch.optim.Adam(critic.parameters(), lr=1e-3)
-fused_actor_optimizer = torch.optim.Adam(actor.parameters(), lr=1e-3, fused=True)
+fused_actor_optimizer = torch.optim.Adam(actor.parameters(), lr=1e-3, fused=True)  # as it does now
 fused_critic_optimizer = torch.optim.Adam(critic.parameters(), lr=1e-3, fused=True)
 d_buffer = filled_buffer(3, (1,), np.float32,
                          lambda rng: rng.uniform(-2, 2, 1).astype(np.float32))
@@ -101,12 +101,12 @@ critic_params, target_critic_params = list(critic.parameters()), list(target_cri
 actor_params, target_actor_params = list(actor.parameters()), list(target_actor.parameters())
 
 
-def ddpg_as_is(batch: Batch) -> None:
+def ddpg_plain_adam(batch: Batch) -> None:
     ddpg.ddpg_update(actor, critic, target_actor, target_critic, actor_optimizer,
                      critic_optimizer, batch, gamma=0.98, tau=0.01)
 
 
-def ddpg_fused_adam(batch: Batch) -> None:
+def ddpg_as_is(batch: Batch) -> None:
     ddpg.ddpg_update(actor, critic, target_actor, target_critic, fused_actor_optimizer,
                      fused_critic_optimizer, batch, gamma=0.98, tau=0.01)
 
@@ -157,8 +157,8 @@ def main() -> None:
         "dqn: no clipping (upper bound)": (dqn_without_clipping, q_buffer, 64),
         "dqn: clip only when over": (dqn_clipping_only_when_needed, q_buffer, 64),
         "dqn: 64-64 network": (dqn_64_64, q_buffer, 64),
-        "ddpg_update as is": (ddpg_as_is, d_buffer, 128),
-        "ddpg: fused Adam": (ddpg_fused_adam, d_buffer, 128),
+        "ddpg: plain Adam (before 0966788)": (ddpg_plain_adam, d_buffer, 128),
+        "ddpg_update as is (fused Adam)": (ddpg_as_is, d_buffer, 128),
         "ddpg: fused Adam + one lerp": (ddpg_fused_adam_one_lerp, d_buffer, 128),
         "ddpg: + actor grads only": (lambda b: ddpg_fused_adam_one_lerp(b, actor_grads_only=True),
                                      d_buffer, 128),
