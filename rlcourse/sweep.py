@@ -676,7 +676,7 @@ def _run_summary(run: RunResult, out: Path) -> dict[str, Any]:
     return entry
 
 
-def _run_line(run: RunResult, threshold: float | None, common: Mapping[str, Any]) -> str:
+def _run_line(run: RunResult, threshold: float | None, common: Mapping[str, str]) -> str:
     where = _("{setting} seed {seed}").format(setting=_shown_label(run.label, run.setting, common),
                                               seed=run.seed)
     if run.status != "finished":
@@ -693,14 +693,15 @@ def _run_line(run: RunResult, threshold: float | None, common: Mapping[str, Any]
 _STATUS_WORDS = {"failed": N_("failed"), "interrupted": N_("interrupted")}
 
 
-def _shown_label(label: str, setting: Mapping[str, str], common: Mapping[str, Any]) -> str:
-    """A setting's label as printed. A sweep with one setting shows its common overrides
-    (``--set hidden=(64,64)``: ``hidden=(64,64)``), or ``defaults`` in the language set where there
-    are none: a table must never call a changed config the defaults."""
+def _shown_label(label: str, setting: Mapping[str, str], common: Mapping[str, str], *,
+                 defaults: str | None = None) -> str:
+    """A setting's label as shown. A sweep with one setting shows its common overrides (``--set
+    hidden=(64,64)``: ``hidden=(64,64)``; their values are already text), or ``defaults`` where
+    there are none (in the language set, unless ``defaults`` gives the word): a table must never
+    call a changed config the defaults."""
     if setting:
         return label
-    return setting_label({key: str(value) for key, value in common.items()}) if common \
-        else _("defaults")
+    return setting_label(common) if common else _("defaults") if defaults is None else defaults
 
 
 def _width(text: str) -> int:
@@ -765,16 +766,16 @@ def _write_figure(sweep: SweepResult, threshold: float | None) -> None:
               if (kept := [m for m in runs if m.column(column)])}
     if not curves:
         return
+    settings = {run.label: run.setting for run in sweep.runs}
     fig = Figure(figsize=(7, 3.2 * len(curves)))
     axes = fig.subplots(len(curves), 1, squeeze=False)
     for ax, (label, runs) in zip(axes[:, 0], curves.items()):
         for metrics in runs:
             steps, values = zip(*metrics.column(column))
             ax.plot(steps, values, color="grey", linewidth=0.7, alpha=0.5)
-        common = sweep.summary.get("overrides") or {}
-        # one setting with --set values common to every run: named by them, not "defaults"
-        shown = setting_label({k: str(v) for k, v in common.items()}) \
-            if common and label == setting_label({}) else label
+        # the figure's titles stay in English: an empty setting's label is "defaults" itself
+        shown = _shown_label(label, settings[label], sweep.summary.get("overrides") or {},
+                             defaults=label)
         plot_learning_curves({label: runs}, column=column, threshold=threshold, ax=ax,
                              title=f"{sweep.summary['algo']} on {sweep.summary['env_id']}: {shown} "
                                    "(grey: each seed)")

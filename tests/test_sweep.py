@@ -248,8 +248,8 @@ def test_resume_trains_only_the_run_that_did_not_finish_and_it_comes_out_the_sam
 
 def test_a_sweep_of_one_changed_setting_is_not_called_the_defaults(tmp_path, capsys):
     # `--seeds 0-1 --set hidden=(32,32)`: one setting, every run with a 32-32 network. The progress
-    # lines, the table and the figure's title name it by its --set values; "defaults" is only ever
-    # a sweep that changes nothing
+    # lines and the table name it by its --set values (the figure's title uses the same helper);
+    # "defaults" is only ever a sweep that changes nothing
     out = tmp_path / "sweep"
     overrides = [f"--set={key}={value}" for key, value in TINY_DQN.items() if key != "hidden"]
     assert main(["train", "dqn", "--env", "CartPole-v1", "--seeds", "0-1", "--steps", "300",

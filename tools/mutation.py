@@ -46,7 +46,7 @@ MODULES = ("tabular", "replay", "networks", "dqn", "ddpg", "envs", "checkpoints"
 
 #: mutmut exit codes (mutmut/stats.py) folded into the report's columns. pytest's 2 (mutmut: "check
 #: was interrupted by user") is *not* counted as killed: in one long dqn run 479 mutants ended with
-#: it, and rerun, 9 of them survived (exit 0) while the rest were killed (exit 1); a run that ended
+#: it, and rerun, 10 of them survived (exit 0) while the rest were killed (exit 1); a run that ended
 #: interrupted says nothing about the mutant. Such results are reported as "interrupted", a gap to
 #: rerun (``--resume --mutants NAME ...``), until a rerun gives a real verdict.
 STATUS = {1: "killed", 2: "interrupted", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests",
