@@ -18,14 +18,30 @@ Usage::
     python benchmarks/bench_ddpg.py               # seeds 0-4, the full run (SB3 ~165 s a seed)
     python benchmarks/bench_ddpg.py --quick       # seed 0, SB3 at 12k steps: a smoke check
     python benchmarks/bench_ddpg.py --seeds 0 1
+    python benchmarks/bench_ddpg.py --workers 2   # seeds 0-4 all at once on 2 processes, ours then SB3
 
 Writes ``benchmarks/results/ddpg_pendulum.json`` (or ``--out``).
+
+``--workers N`` measures the wall time of all the seeds trained at once on N worker processes of
+one torch thread each, rather than one seed after another: ours through
+:func:`rlcourse.sweep.train_seeds` (as the notebooks' multi-seed cells run them), then SB3 at the
+RL Zoo settings above on a pool of N spawned processes, each side's batch timed whole, from
+starting its workers to its last seed's result, on the same machine in the same run. It prints
+each side's batch wall time, seeds that reach -200 at the end and median final return, the ratio
+of the two wall times, the issue's wall-time target (5 seeds in <= 35 s), and the machine's CPUs
+and load average at the start and the end. It writes
+``benchmarks/results/ddpg_pendulum_parallel.json`` (``..._parallel_generic.json`` with
+``ATEN_CPU_CAPABILITY`` or ``MKL_CBWR`` set; the record names the kernel path) unless ``--out`` is
+given, so the sequential results are never overwritten. train_seeds keeps neither a run's training
+clock at each evaluation nor its own wall time, so ours' seeds have no "s to -200" or "wall s"
+there.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib.util
 import os
 import platform
 import statistics
@@ -39,11 +55,22 @@ import torch
 from rlcourse import ddpg
 from rlcourse.envs import HELDOUT_SEED, SOLVED_THRESHOLDS, VALIDATION_SEED, evaluate, make_env
 from rlcourse.runs import library_versions, write_json
+from rlcourse.sweep import RunResult
+
+# batches.py lies beside this script; with this folder on sys.path, which spawned workers inherit,
+# a worker also imports this script by name when a test loaded it by path
+if str(Path(__file__).resolve().parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+import batches  # noqa: E402
 
 ENV_ID = "Pendulum-v1"
 THRESHOLD = SOLVED_THRESHOLDS[ENV_ID]
 FINAL_EPISODES = 20
 RESULTS = Path(__file__).resolve().parent / "results" / "ddpg_pendulum.json"
+#: ``--workers N``: all seeds at once (``_generic`` added on the generic kernels)
+PARALLEL_RESULTS = RESULTS.with_name("ddpg_pendulum_parallel.json")
+#: the issue's figure for ``--workers``: this many seeds in at most this wall time
+TARGET_SEEDS, TARGET_WALL_SECONDS = 5, 35.0
 
 #: RL Zoo (rl-baselines3-zoo, hyperparams/ddpg.yml) Pendulum-v1; the action noise is built in
 #: run_sb3 (NormalActionNoise, σ 0.1 in the env's action units)
@@ -120,7 +147,8 @@ def _record(seed, steps, first, first_seconds, final_return, train_seconds, wall
             "first_solved_seconds": None if first_seconds is None else round(first_seconds, 2),
             "final_mean_return": round(final_return, 2), "reached_at_end": final_return >= THRESHOLD,
             "steps_per_second": round(steps / train_seconds, 1),
-            "train_seconds": round(train_seconds, 2), "wall_seconds": round(wall, 2),
+            "train_seconds": round(train_seconds, 2),
+            "wall_seconds": None if wall is None else round(wall, 2),
             "evals": [[s, round(v, 1)] for s, v in evals]}
 
 
@@ -139,10 +167,10 @@ COLUMNS = [("first_solved_step", "steps to -200", "{:>14}"),
            ("wall_seconds", "wall s", "{:>7}")]
 
 
-def _row(label: str, record: dict[str, Any]) -> str:
+def _row(label: str, record: dict[str, Any], columns: list[tuple[str, str, str]] = COLUMNS) -> str:
     cells = [fmt.format("-" if record[key] is None else
                         round(record[key], 2) if isinstance(record[key], float) else record[key])
-             for key, _, fmt in COLUMNS]
+             for key, _, fmt in columns]
     return f"{label:<14}" + " ".join(cells)
 
 
@@ -153,16 +181,163 @@ def _ratio(sb3: float | None, ours: float | None, *, higher_is_better: bool = Fa
     return f"{ratio:.1f}x {'faster' if ratio >= 1 else 'slower'}"
 
 
+# --- --workers N: every seed at once ------------------------------------------------------------
+
+#: the per-seed columns ``--workers`` prints: those both sides have (train_seeds keeps neither a
+#: run's training clock at each evaluation nor its own wall time)
+PARALLEL_COLUMNS = [column for column in COLUMNS
+                    if column[0] not in ("first_solved_seconds", "wall_seconds")]
+
+
+def run_ours_batch(seeds: list[int], workers: int
+                   ) -> tuple[float, list[dict[str, Any]], list[RunResult], bool]:
+    """Every seed of ours at once (:func:`batches.train_seeds_at_once`), each finished run recorded
+    as :func:`run_ours` records it, but for what train_seeds does not keep: a run's training clock
+    at each evaluation and its own wall time ("first_solved_seconds" and "wall_seconds" are None)."""
+    wall, finished, unfinished, interrupted = batches.train_seeds_at_once("ddpg", ENV_ID, seeds,
+                                                                          workers)
+    records = [_record(seed, fields["steps"], fields["first_solved_step"], None,
+                       fields["final_return"], fields["train_seconds"], None, fields["evals"])
+               for seed, fields in finished]
+    return wall, records, unfinished, interrupted
+
+
+def run_sb3_batch(seeds: list[int], workers: int, **kwargs: Any) -> tuple[float, list[dict[str, Any]]]:
+    """:func:`run_sb3` (``kwargs``) for every seed at once on ``workers`` spawned processes of one
+    torch thread each. Returns the wall time from starting the pool to the last seed's result,
+    and each seed's record in seed order. Ctrl-C (or a seed that raises) stops every worker."""
+    return batches.run_seeds_at_once(run_sb3, seeds, workers, **kwargs)
+
+
+def _main_parallel(seeds: list[int], workers: int, config: ddpg.DDPGConfig, sb3_steps: int,
+                   kernel_path: dict[str, str], out: Path) -> int:
+    """``--workers N``: ours' batch of every seed at once, then SB3's, each timed whole."""
+    sides = ["ours", "sb3"]
+    labels = {"ours": "ours", "sb3": "SB3"}
+    load_at_start = os.getloadavg()[0]
+    print(f"DDPG on {ENV_ID}, seeds {seeds}, all at once on {workers} worker processes of 1 torch "
+          f"thread each: ours (CLI defaults, {config.steps} steps, through "
+          f"rlcourse.sweep.train_seeds), then Stable-Baselines3 (RL Zoo hyperparameters, "
+          f"{sb3_steps} steps)")
+    print("CPU kernel path: " + (" ".join(f"{k}={v}" for k, v in kernel_path.items()) if kernel_path
+                                  else "this CPU's own (torch's and MKL's defaults)"))
+    print(f"Greedy evaluation every {config.eval_every} steps on {config.eval_episodes} validation "
+          f"episodes, excluded from the training clock; final return = mean of {FINAL_EPISODES} "
+          f"held-out episodes of the final agent. A side's wall time runs from starting its "
+          f"workers to its last seed's result. Machine: {os.cpu_count()} CPUs, load average at "
+          f"start {load_at_start:.2f}.", flush=True)
+    results: dict[str, list[dict[str, Any]]] = {side: [] for side in sides}
+    batch_wall: dict[str, float] = {}
+    record = {"env_id": ENV_ID, "seeds": seeds, "workers": workers, "threshold": THRESHOLD,
+              "final_episodes": FINAL_EPISODES, "eval_every": config.eval_every,
+              "eval_episodes": config.eval_episodes, "eval_time_excluded_from_training_clock": True,
+              "torch_threads_per_worker": 1, "kernel_path": kernel_path or "default",
+              "ours_config": dataclasses.asdict(config), "ours_via": "rlcourse.sweep.train_seeds",
+              "sb3_hyperparameters": {**SB3_ZOO, "action_noise": f"NormalActionNoise(sigma={SB3_NOISE_STD})"},
+              "sb3_steps": sb3_steps, "batch_wall_seconds": batch_wall,
+              "batch_wall_from": "starting the side's worker processes to its last seed's result "
+                                 "(ours: the train_seeds call, with its summary and figure)",
+              "ours_not_recorded": {"first_solved_seconds": None, "wall_seconds": None,
+                                    "why": "train_seeds keeps neither a run's training clock at "
+                                           "each evaluation nor its own wall time"},
+              "results": results, "complete": False, "versions": library_versions(),
+              "machine": {"cpus": os.cpu_count(), "load_average_at_start": load_at_start,
+                          "platform": platform.platform()}}
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    wall, records, unfinished, interrupted = run_ours_batch(seeds, workers)
+    results["ours"] += records
+    if records:
+        print(f"{'per seed':<14}" + " ".join(fmt.format(title) for _, title, fmt in PARALLEL_COLUMNS))
+    for run in records:
+        print(_row(f"ours  seed {run['seed']}", run, PARALLEL_COLUMNS), flush=True)
+    if interrupted or unfinished:
+        record["ours_unfinished"] = {run.seed: f"{run.status}: {run.error}" for run in unfinished}
+        write_json(out, record)  # the finished seeds survive, marked incomplete
+        for run in unfinished:
+            print(f"ours  seed {run.seed} {run.status}: {run.error}")
+        print(f"{'Interrupted' if interrupted else 'A seed of ours did not finish'}: no batch "
+              f"wall time to compare; the finished seeds are in {out}")
+        return 130 if interrupted else 1
+    batch_wall["ours"] = round(wall, 2)
+    print(f"ours: {len(seeds)} seeds in {wall:.2f} s wall on {workers} workers", flush=True)
+    write_json(out, record)  # ours survives an interrupted SB3 batch
+    try:
+        wall, results["sb3"] = run_sb3_batch(seeds, workers, steps=sb3_steps,
+                                             eval_every=config.eval_every,
+                                             eval_episodes=config.eval_episodes)
+    except KeyboardInterrupt:
+        print(f"Interrupted: SB3's workers are stopped; ours' batch is in {out}")
+        return 130
+    for run in results["sb3"]:
+        print(_row(f"SB3   seed {run['seed']}", run, PARALLEL_COLUMNS), flush=True)
+    batch_wall["sb3"] = round(wall, 2)
+    print(f"SB3: {len(seeds)} seeds in {wall:.2f} s wall on {workers} workers", flush=True)
+
+    solved = {side: sum(run["reached_at_end"] for run in results[side]) for side in sides}
+    median_final = {side: round(statistics.median(run["final_mean_return"] for run in results[side]), 2)
+                    for side in sides}
+    print()
+    print(f"{f'{len(seeds)} seeds, {workers} workers':<22}{'batch wall s':>13}{'reached -200':>14}"
+          f"{'median final return':>21}")
+    for side in sides:
+        print(f"{labels[side]:<22}{batch_wall[side]:>13.2f}{f'{solved[side]}/{len(seeds)}':>14}"
+              f"{median_final[side]:>21.2f}")
+    ratio = round(batch_wall["sb3"] / batch_wall["ours"], 2)
+    print(f"SB3 wall / ours wall, {len(seeds)} seeds at once: {ratio:.2f} ("
+          + _ratio(batch_wall["sb3"], batch_wall["ours"]) + ")")
+    targets = {
+        f"ours: every seed reaches a final return >= {THRESHOLD:g}": solved["ours"] == len(seeds),
+        f"ours: {TARGET_SEEDS} seeds in <= {TARGET_WALL_SECONDS:g} s wall, all at once (depends on "
+        f"the machine: its cores and load)":
+            len(seeds) >= TARGET_SEEDS and batch_wall["ours"] <= TARGET_WALL_SECONDS,
+    }
+    print()
+    for what, met in targets.items():
+        print(f"target {'MET   ' if met else 'MISSED'} {what}")
+    if len(seeds) < TARGET_SEEDS:
+        print(f"(the wall-time target is for {TARGET_SEEDS} seeds; this run has {len(seeds)})")
+    load_at_end = os.getloadavg()[0]
+    print(f"Machine: {os.cpu_count()} CPUs, load average {load_at_start:.2f} at the start, "
+          f"{load_at_end:.2f} at the end")
+    record.update(complete=True, reached_at_end=solved, median_final_return=median_final,
+                  ratio_sb3_wall_over_ours_wall=ratio, targets=targets)
+    record["machine"]["load_average_at_end"] = load_at_end
+    write_json(out, record)
+    print(f"wrote {out}")
+    return 0 if all(list(targets.values())[:1]) else 1  # the clock is the machine's, not the code's
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--quick", action="store_true",
                         help="seed 0 only (unless --seeds) and SB3 at 12k steps: a smoke check")
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--workers", type=batches.workers_argument, default=None, metavar="N",
+                        help="train all the seeds at once on N processes (ours through "
+                             "rlcourse.sweep.train_seeds, then SB3) and compare the wall times of "
+                             "the two batches")
+    parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     seeds = [0] if args.quick and "--seeds" not in (argv or sys.argv) else args.seeds
     sb3_steps = 12_000 if args.quick else SB3_STEPS
     config = ddpg.default_config(ENV_ID)
+    if args.workers is not None:
+        generic = {k: os.environ.get(k) for k in ("ATEN_CPU_CAPABILITY", "MKL_CBWR") if os.environ.get(k)}
+        if len(set(seeds)) != len(seeds) or min(seeds) < 0:
+            parser.error(f"--workers trains each seed once: give distinct non-negative --seeds, got {seeds}")
+        if importlib.util.find_spec("stable_baselines3") is None:
+            parser.error("--workers compares with Stable-Baselines3, which is not installed: "
+                         "pip install -r benchmarks/requirements.txt")
+        if config.final_eval_episodes != FINAL_EPISODES:  # train_seeds grades on the config's count
+            parser.error(f"ddpg's defaults grade on {config.final_eval_episodes} held-out episodes, "
+                         f"this benchmark on {FINAL_EPISODES}: make FINAL_EPISODES match them")
+        os.environ.setdefault("RLCOURSE_PROGRESS", "0")
+        torch.set_num_threads(1)
+        out = args.out or PARALLEL_RESULTS.with_name(
+            PARALLEL_RESULTS.stem + ("_generic" if generic else "") + ".json")
+        return _main_parallel(seeds, args.workers, config, sb3_steps, generic, out)
+    args.out = args.out or RESULTS
     os.environ.setdefault("RLCOURSE_PROGRESS", "0")
     torch.set_num_threads(1)
     print(f"DDPG on {ENV_ID}, seeds {seeds}: ours (CLI defaults, {config.steps} steps) vs "

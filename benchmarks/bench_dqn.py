@@ -31,6 +31,8 @@ Usage::
     python benchmarks/bench_dqn.py --ours-only --seeds 0 1 2 3 4 5 6 7 8 9 --set gamma=0.995
     python benchmarks/bench_dqn.py --sb3-stop-only --seeds 0 1 2 3 4 5 6 7 8 9
     ATEN_CPU_CAPABILITY=default MKL_CBWR=COMPATIBLE python benchmarks/bench_dqn.py --sb3-stop-only ...
+    python benchmarks/bench_dqn.py --workers 2   # seeds 0-4 all at once on 2 processes, ours then SB3+stop
+    python benchmarks/bench_dqn.py --workers 2 --ours-only --seeds 0 1 2 3 4
 
 ``--sb3-stop-only`` ends each SB3 run where our stop rule stops it (rows "SB3+stop" only, no
 50k-step "SB3" rows): the equal-terms comparison of wall time and env steps to a solved and stable
@@ -46,12 +48,26 @@ seeds a variant of the defaults leaves solved at the end, the way the closing no
 Writes ``benchmarks/results/dqn_cartpole.json`` (or ``--out``); a run with ``--ours-only`` or
 ``--set`` writes ``benchmarks/results/dqn_cartpole_variant.json`` unless ``--out`` is given, so the
 committed comparison is never overwritten by a variant.
+
+``--workers N`` measures the wall time of all the seeds trained at once on N worker processes of
+one torch thread each, rather than one seed after another: ours through
+:func:`rlcourse.sweep.train_seeds` (as the notebooks' multi-seed cells run them), then SB3 ended by
+our stop rule (the SB3+stop comparison) on a pool of N spawned processes, each side's batch timed
+whole, from starting its workers to its last seed's result, on the same machine in the same run.
+It prints each side's batch wall time, seeds solved at the end and median final return, the ratio
+of the two wall times, the issue's wall-time targets (5 seeds to solved agents in <= 25 s), and
+the machine's CPUs and load average at the start and the end. It writes
+``benchmarks/results/dqn_cartpole_parallel.json`` (``..._parallel_variant.json`` with
+``--ours-only`` or ``--set``, ``_generic`` added on the generic kernels) unless ``--out`` is given,
+so the sequential results are never overwritten. train_seeds keeps neither a run's training clock
+at each evaluation nor its own wall time, so ours' seeds have no "s to solve" or "wall s" there.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib.util
 import os
 import platform
 import statistics
@@ -66,12 +82,23 @@ from rlcourse import dqn
 from rlcourse.envs import (HELDOUT_SEED, SOLVED_THRESHOLDS, VALIDATION_SEED, evaluate,
                            extend_evaluation, make_env)
 from rlcourse.runs import apply_overrides, library_versions, write_json
+from rlcourse.sweep import RunResult
+
+# batches.py lies beside this script; with this folder on sys.path, which spawned workers inherit,
+# a worker also imports this script by name when a test loaded it by path
+if str(Path(__file__).resolve().parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+import batches  # noqa: E402
 
 ENV_ID = "CartPole-v1"
 THRESHOLD = SOLVED_THRESHOLDS[ENV_ID]
 FINAL_EPISODES = 20
 RESULTS = Path(__file__).resolve().parent / "results" / "dqn_cartpole.json"
 VARIANT_RESULTS = RESULTS.with_name("dqn_cartpole_variant.json")
+#: ``--workers N``: all seeds at once (``_variant`` / ``_generic`` added as for the other modes)
+PARALLEL_RESULTS = RESULTS.with_name("dqn_cartpole_parallel.json")
+#: the issue's figure for ``--workers``: this many seeds to solved agents in at most this wall time
+TARGET_SEEDS, TARGET_WALL_SECONDS = 5, 25.0
 
 #: RL Zoo (rl-baselines3-zoo, hyperparams/dqn.yml) CartPole-v1
 SB3_ZOO = dict(learning_rate=2.3e-3, batch_size=64, buffer_size=100_000, learning_starts=1_000,
@@ -175,7 +202,8 @@ def _record(seed, steps, first, first_seconds, final_return, train_seconds, wall
             "first_solved_seconds": None if first_seconds is None else round(first_seconds, 2),
             "final_mean_return": final_return, "solved_at_end": solved_at_end,
             "steps_per_second": round(steps / train_seconds, 1),
-            "train_seconds": round(train_seconds, 2), "wall_seconds": round(wall, 2),
+            "train_seconds": round(train_seconds, 2),
+            "wall_seconds": None if wall is None else round(wall, 2),
             # the issue's goal: the training clock to an agent that is solved when training ends;
             # a run that ends unsolved never delivers one (None, counted as infinitely slow)
             "stable_solve_seconds": round(train_seconds, 2) if solved_at_end else None,
@@ -203,8 +231,8 @@ COLUMNS = [("first_solved_step", "steps to solve", "{:>14}"),
 LABELS = {"ours": "ours", "sb3": "SB3", "sb3_stop": "SB3+stop"}
 
 
-def _row(label: str, record: dict[str, Any]) -> str:
-    cells = [fmt.format("-" if record[key] is None else record[key]) for key, _, fmt in COLUMNS]
+def _row(label: str, record: dict[str, Any], columns: list[tuple[str, str, str]] = COLUMNS) -> str:
+    cells = [fmt.format("-" if record[key] is None else record[key]) for key, _, fmt in columns]
     return f"{label:<14}" + " ".join(cells)
 
 
@@ -213,6 +241,142 @@ def _ratio(sb3: float | None, ours: float | None, *, higher_is_better: bool = Fa
         return "n/a (the median seed of a side never got there)"
     ratio = ours / sb3 if higher_is_better else sb3 / ours
     return f"{ratio:.1f}x {'faster' if ratio >= 1 else 'slower'}"
+
+
+# --- --workers N: every seed at once ------------------------------------------------------------
+
+#: the per-seed columns ``--workers`` prints: those both sides have (train_seeds keeps neither a
+#: run's training clock at each evaluation nor its own wall time)
+PARALLEL_COLUMNS = [column for column in COLUMNS
+                    if column[0] not in ("first_solved_seconds", "wall_seconds")]
+
+
+def run_ours_batch(seeds: list[int], workers: int, overrides: list[str]
+                   ) -> tuple[float, list[dict[str, Any]], list[RunResult], bool]:
+    """Every seed of ours at once (:func:`batches.train_seeds_at_once`), each finished run recorded
+    as :func:`run_ours` records it, but for what train_seeds does not keep: a run's training clock
+    at each evaluation and its own wall time ("first_solved_seconds" and "wall_seconds" are None)."""
+    wall, finished, unfinished, interrupted = batches.train_seeds_at_once("dqn", ENV_ID, seeds,
+                                                                          workers, overrides)
+    records = [_record(seed, fields["steps"], fields["first_solved_step"], None,
+                       fields["final_return"], fields["train_seconds"], None, fields["evals"])
+               for seed, fields in finished]
+    return wall, records, unfinished, interrupted
+
+
+def run_sb3_batch(seeds: list[int], workers: int,
+                  **kwargs: Any) -> tuple[float, list[tuple[dict[str, Any], dict[str, Any]]]]:
+    """:func:`run_sb3` (``kwargs``) for every seed at once on ``workers`` spawned processes of one
+    torch thread each. Returns the wall time from starting the pool to the last seed's result,
+    and each seed's records in seed order. Ctrl-C (or a seed that raises) stops every worker."""
+    return batches.run_seeds_at_once(run_sb3, seeds, workers, **kwargs)
+
+
+def _main_parallel(seeds: list[int], workers: int, config: dqn.DQNConfig, overrides: list[str],
+                   ours_only: bool, sb3_steps: int, kernel_path: dict[str, str], out: Path) -> int:
+    """``--workers N``: ours' batch of every seed at once, then SB3+stop's, each timed whole."""
+    sides = ["ours"] if ours_only else ["ours", "sb3_stop"]
+    load_at_start = os.getloadavg()[0]
+    ours = "CLI defaults" + (f" with {', '.join(overrides)}" if overrides else "")
+    print(f"DQN on {ENV_ID}, seeds {seeds}, all at once on {workers} worker processes of 1 torch "
+          f"thread each: ours ({ours}, {config.steps} steps, through rlcourse.sweep.train_seeds)"
+          + ("" if ours_only else f", then Stable-Baselines3 (RL Zoo hyperparameters, {sb3_steps} "
+                                  "steps, ended by our stop rule)"))
+    print("CPU kernel path: " + (" ".join(f"{k}={v}" for k, v in kernel_path.items()) if kernel_path
+                                  else "this CPU's own (torch's and MKL's defaults)"))
+    print(f"Greedy evaluation every {config.eval_every} steps on {config.eval_episodes} validation "
+          f"episodes, excluded from the training clock; final return = mean of {FINAL_EPISODES} "
+          f"held-out episodes of the final agent. A side's wall time runs from starting its "
+          f"workers to its last seed's result. Machine: {os.cpu_count()} CPUs, load average at "
+          f"start {load_at_start:.2f}.", flush=True)
+    results: dict[str, list[dict[str, Any]]] = {side: [] for side in sides}
+    batch_wall: dict[str, float] = {}
+    record = {"env_id": ENV_ID, "seeds": seeds, "workers": workers, "threshold": THRESHOLD,
+              "final_episodes": FINAL_EPISODES, "eval_every": config.eval_every,
+              "eval_episodes": config.eval_episodes, "eval_time_excluded_from_training_clock": True,
+              "torch_threads_per_worker": 1, "ours_overrides": overrides,
+              "kernel_path": kernel_path or "default", "ours_config": dataclasses.asdict(config),
+              "ours_via": "rlcourse.sweep.train_seeds",
+              "batch_wall_seconds": batch_wall,
+              "batch_wall_from": "starting the side's worker processes to its last seed's result "
+                                 "(ours: the train_seeds call, with its summary and figure)",
+              "ours_not_recorded": {"first_solved_seconds": None, "wall_seconds": None,
+                                    "why": "train_seeds keeps neither a run's training clock at "
+                                           "each evaluation nor its own wall time"},
+              "results": results, "complete": False, "versions": library_versions(),
+              "machine": {"cpus": os.cpu_count(), "load_average_at_start": load_at_start,
+                          "platform": platform.platform()}}
+    if not ours_only:
+        record.update(sb3_hyperparameters=SB3_ZOO, sb3_steps=sb3_steps, sb3_ended_by_our_stop_rule=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    wall, records, unfinished, interrupted = run_ours_batch(seeds, workers, overrides)
+    results["ours"] += records
+    if records:
+        print(f"{'per seed':<14}" + " ".join(fmt.format(title) for _, title, fmt in PARALLEL_COLUMNS))
+    for run in records:
+        print(_row(f"ours  seed {run['seed']}", run, PARALLEL_COLUMNS), flush=True)
+    if interrupted or unfinished:
+        record["ours_unfinished"] = {run.seed: f"{run.status}: {run.error}" for run in unfinished}
+        write_json(out, record)  # the finished seeds survive, marked incomplete
+        for run in unfinished:
+            print(f"ours  seed {run.seed} {run.status}: {run.error}")
+        print(f"{'Interrupted' if interrupted else 'A seed of ours did not finish'}: no batch "
+              f"wall time to compare; the finished seeds are in {out}")
+        return 130 if interrupted else 1
+    batch_wall["ours"] = round(wall, 2)
+    print(f"ours: {len(seeds)} seeds in {wall:.2f} s wall on {workers} workers", flush=True)
+    write_json(out, record)  # ours survives an interrupted SB3 batch
+    if not ours_only:
+        try:
+            wall, pairs = run_sb3_batch(seeds, workers, steps=sb3_steps, eval_every=config.eval_every,
+                                        eval_episodes=config.eval_episodes,
+                                        stop_at_return=config.stop_at_return,
+                                        stop_eval_episodes=config.stop_eval_episodes, end_at_stop=True)
+        except KeyboardInterrupt:
+            print(f"Interrupted: SB3's workers are stopped; ours' batch is in {out}")
+            return 130
+        results["sb3_stop"] += [stopped for _, stopped in pairs]
+        for run in results["sb3_stop"]:
+            print(_row(f"SB3+stop {run['seed']}", run, PARALLEL_COLUMNS), flush=True)
+        batch_wall["sb3_stop"] = round(wall, 2)
+        print(f"SB3+stop: {len(seeds)} seeds in {wall:.2f} s wall on {workers} workers", flush=True)
+
+    solved = {side: sum(run["solved_at_end"] for run in results[side]) for side in sides}
+    median_final = {side: round(statistics.median(run["final_mean_return"] for run in results[side]), 2)
+                    for side in sides}
+    print()
+    print(f"{f'{len(seeds)} seeds, {workers} workers':<22}{'batch wall s':>13}{'solved at end':>15}"
+          f"{'median final return':>21}")
+    for side in sides:
+        print(f"{LABELS[side]:<22}{batch_wall[side]:>13.2f}{f'{solved[side]}/{len(seeds)}':>15}"
+              f"{median_final[side]:>21.2f}")
+    ratio = None
+    if "sb3_stop" in sides:
+        ratio = round(batch_wall["sb3_stop"] / batch_wall["ours"], 2)
+        print(f"SB3+stop wall / ours wall, {len(seeds)} seeds at once: {ratio:.2f} ("
+              + _ratio(batch_wall["sb3_stop"], batch_wall["ours"]) + ")")
+    targets = {
+        "ours: every seed solved at the end": solved["ours"] == len(seeds),
+        f"ours: {TARGET_SEEDS} seeds to solved agents in <= {TARGET_WALL_SECONDS:g} s wall, all at "
+        f"once (depends on the machine: its cores and load)":
+            len(seeds) >= TARGET_SEEDS and solved["ours"] == len(seeds)
+            and batch_wall["ours"] <= TARGET_WALL_SECONDS,
+    }
+    print()
+    for what, met in targets.items():
+        print(f"target {'MET   ' if met else 'MISSED'} {what}")
+    if len(seeds) < TARGET_SEEDS:
+        print(f"(the wall-time target is for {TARGET_SEEDS} seeds; this run has {len(seeds)})")
+    load_at_end = os.getloadavg()[0]
+    print(f"Machine: {os.cpu_count()} CPUs, load average {load_at_start:.2f} at the start, "
+          f"{load_at_end:.2f} at the end")
+    record.update(complete=True, solved_at_end=solved, median_final_return=median_final,
+                  ratio_sb3_stop_wall_over_ours_wall=ratio, targets=targets)
+    record["machine"]["load_average_at_end"] = load_at_end
+    write_json(out, record)
+    print(f"wrote {out}")
+    return 0 if targets["ours: every seed solved at the end"] else 1  # the clock is the machine's
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -226,6 +390,10 @@ def main(argv: list[str] | None = None) -> int:
                         metavar="KEY=VALUE", help="change one of our hyperparameters (repeatable)")
     parser.add_argument("--sb3-stop-only", action="store_true",
                         help="end each SB3 run where our stop rule stops it (SB3+stop rows only)")
+    parser.add_argument("--workers", type=batches.workers_argument, default=None, metavar="N",
+                        help="train all the seeds at once on N processes (ours through "
+                             "rlcourse.sweep.train_seeds, then SB3 ended by our stop rule) and "
+                             "compare the wall times of the two batches")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     seeds = [0] if args.quick and "--seeds" not in (argv or sys.argv) else args.seeds
@@ -235,13 +403,32 @@ def main(argv: list[str] | None = None) -> int:
     if args.sb3_stop_only and args.ours_only:
         parser.error("--sb3-stop-only and --ours-only exclude each other: the first runs SB3, the second does not")
     stop_results = RESULTS.with_name("dqn_cartpole_sb3_stop" + ("_generic" if generic else "") + ".json")
-    out = args.out or (VARIANT_RESULTS if variant else stop_results if args.sb3_stop_only else RESULTS)
+    parallel_results = PARALLEL_RESULTS.with_name(PARALLEL_RESULTS.stem + ("_variant" if variant else "")
+                                                  + ("_generic" if generic else "") + ".json")
+    out = args.out or (parallel_results if args.workers else VARIANT_RESULTS if variant else
+                       stop_results if args.sb3_stop_only else RESULTS)
     try:
         config = apply_overrides(dqn.default_config(ENV_ID), args.overrides)
     except ValueError as error:
         parser.error(str(error))  # names the bad key or value; exits 2 before any training
     if args.sb3_stop_only and config.stop_at_return is None:
         parser.error("--sb3-stop-only needs our stop rule: drop --set stop_at_return=none")
+    if args.workers is not None:
+        if len(set(seeds)) != len(seeds) or min(seeds) < 0:
+            parser.error(f"--workers trains each seed once: give distinct non-negative --seeds, got {seeds}")
+        if config.final_eval_episodes != FINAL_EPISODES:  # train_seeds grades on the config's count
+            parser.error(f"--workers grades each seed on {FINAL_EPISODES} held-out episodes, as the "
+                         "other modes do: drop --set final_eval_episodes")
+        if not args.ours_only and config.stop_at_return is None:
+            parser.error("--workers compares with SB3 ended by our stop rule: drop --set "
+                         "stop_at_return=none, or add --ours-only")
+        if not args.ours_only and importlib.util.find_spec("stable_baselines3") is None:
+            parser.error("--workers compares with Stable-Baselines3, which is not installed: "
+                         "pip install -r benchmarks/requirements.txt, or add --ours-only")
+        os.environ.setdefault("RLCOURSE_PROGRESS", "0")
+        torch.set_num_threads(1)
+        return _main_parallel(seeds, args.workers, config, args.overrides, args.ours_only,
+                              sb3_steps, generic, out)
     sides = (["ours"] if args.ours_only else ["ours", "sb3_stop"] if args.sb3_stop_only else
              ["ours", "sb3"] + (["sb3_stop"] if config.stop_at_return is not None else []))
     os.environ.setdefault("RLCOURSE_PROGRESS", "0")
