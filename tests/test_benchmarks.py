@@ -5,6 +5,19 @@ from __future__ import annotations
 import json
 
 import pytest
+import torch
+
+
+@pytest.fixture(autouse=True)
+def _leave_the_test_process_as_found(monkeypatch):
+    """A script's ``main()`` sets up its own process: bars off (``os.environ.setdefault``) and one
+    torch thread. Called here, in a test worker, that would outlive the test: every kernel the
+    worker starts later inherits ``RLCOURSE_PROGRESS=0``, and a notebook's progress bar then draws
+    nothing (tests/browser/widgets_check.ipynb failed so)."""
+    monkeypatch.setenv("RLCOURSE_PROGRESS", "0")  # restored to what it was after the test
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)
 
 
 def test_bench_dqn_rejects_an_unknown_hyperparameter_before_training(capsys, load_script):
