@@ -43,7 +43,7 @@ PIP_INSTALL = $(1)/python -m pip install --quiet --no-compile
 # from source again. Measured on a 2-core AMD EPYC: `import rlcourse.dqn, torch._dynamo, gymnasium`
 # took 13.4 s without bytecode and 5.0 s with it; compiling everything took 38 s, once.
 # A file that does not compile under this Python (torch ships one for 3.12 only) is left as it is.
-COMPILE_BYTECODE = { $(1)/python -m compileall -q -j 0 -x '[/\\]tests?[/\\]|_py312' \
+COMPILE_BYTECODE = { $(1)/python -m compileall -q -j 0 -x '[/\\]tests?[/\\]|py312_intrinsics' \
 	"$$($(1)/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" >/dev/null || \
 	echo "compileall: a few files have no bytecode (they do not compile under this Python); set-up goes on"; }
 # $(call INSTALL_TORCH,BIN): the pinned torch into the environment whose bin/ is BIN
