@@ -116,3 +116,21 @@ def sweep_fields(run: Any) -> dict[str, Any]:
             "first_solved_step": run.record["first_solved_step"],
             "final_return": run.record["mean_return"], "train_seconds": run.record["train_seconds"],
             "evals": Metrics.from_csv(run.run_dir / "metrics.csv").column("eval_mean_return")}
+
+
+def end_if_unfinished(record: dict[str, Any], out: Path, unfinished: list[Any],
+                      interrupted: bool) -> int | None:
+    """After ours' batch: ``None`` when every seed finished. Otherwise the runs that did not are
+    added to ``record`` (written to ``out``, the finished seeds kept, marked incomplete) and
+    printed, and the exit status is returned: 130 after Ctrl-C, 1 after a failed seed."""
+    if not (interrupted or unfinished):
+        return None
+    from rlcourse.runs import write_json
+
+    record["ours_unfinished"] = {run.seed: f"{run.status}: {run.error}" for run in unfinished}
+    write_json(out, record)
+    for run in unfinished:
+        print(f"ours  seed {run.seed} {run.status}: {run.error}")
+    print(f"{'Interrupted' if interrupted else 'A seed of ours did not finish'}: no batch wall "
+          f"time to compare; the finished seeds are in {out}")
+    return 130 if interrupted else 1

@@ -251,14 +251,9 @@ def _main_parallel(seeds: list[int], workers: int, config: ddpg.DDPGConfig, sb3_
         print(f"{'per seed':<14}" + " ".join(fmt.format(title) for _, title, fmt in PARALLEL_COLUMNS))
     for run in records:
         print(_row(f"ours  seed {run['seed']}", run, PARALLEL_COLUMNS), flush=True)
-    if interrupted or unfinished:
-        record["ours_unfinished"] = {run.seed: f"{run.status}: {run.error}" for run in unfinished}
-        write_json(out, record)  # the finished seeds survive, marked incomplete
-        for run in unfinished:
-            print(f"ours  seed {run.seed} {run.status}: {run.error}")
-        print(f"{'Interrupted' if interrupted else 'A seed of ours did not finish'}: no batch "
-              f"wall time to compare; the finished seeds are in {out}")
-        return 130 if interrupted else 1
+    status = batches.end_if_unfinished(record, out, unfinished, interrupted)
+    if status is not None:
+        return status
     batch_wall["ours"] = round(wall, 2)
     print(f"ours: {len(seeds)} seeds in {wall:.2f} s wall on {workers} workers", flush=True)
     write_json(out, record)  # ours survives an interrupted SB3 batch
